@@ -1,0 +1,47 @@
+// buildApp(services) → the Fastify instance: cross-cutting plugins, then one route plugin per domain.
+// No I/O happens at import or build time; the composition root (src/composition.ts) supplies the
+// services. Plugins and routes are registered explicitly (no autoloading: the Lambda is bundled).
+import cors from '@fastify/cors'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify'
+import { corsOrigins, type Config } from './config'
+import { authGuardPlugin, type Authenticate } from './plugins/auth-guard'
+import { correlationIdFor, correlationIdPlugin } from './plugins/correlation-id'
+import { DOCS_PREFIX, docsPlugin } from './plugins/docs'
+import { errorHandlerPlugin } from './plugins/error-handler'
+import { healthRoutes } from './routes/health'
+import { ErrorResponse } from './schemas/common'
+import type { Services } from './services'
+
+export interface AppOptions {
+  config: Config
+  services: Services
+  authenticate: Authenticate
+  /** Routes that exist only on the embedded runtime (/_local/...). Never passed on AWS. */
+  localRoutes?: FastifyPluginAsync
+  logger?: FastifyServerOptions['logger']
+}
+
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const { config, services } = options
+  const app = Fastify({
+    logger: options.logger ?? { level: config.LOG_LEVEL },
+    genReqId: correlationIdFor,
+    requestIdHeader: false,
+    requestIdLogLabel: 'correlationId',
+    bodyLimit: 256 * 1024,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } }
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  app.addSchema(ErrorResponse)
+  await app.register(correlationIdPlugin)
+  await app.register(errorHandlerPlugin)
+  await app.register(authGuardPlugin, { authenticate: options.authenticate, publicPrefixes: [DOCS_PREFIX] })
+  await app.register(cors, { origin: corsOrigins(config) === '*' ? true : corsOrigins(config), exposedHeaders: ['x-correlation-id'] })
+  await app.register(docsPlugin)
+
+  await app.register(healthRoutes, { health: services.health })
+  if (options.localRoutes) await app.register(options.localRoutes, { prefix: '/_local' })
+
+  return app
+}

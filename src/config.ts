@@ -1,0 +1,81 @@
+// The one schema for every environment variable the process reads. Parsed and validated once per
+// process (src/composition.ts); a bad or missing value stops startup with a message naming it.
+import { Type, type Static, type TSchema } from '@sinclair/typebox'
+import { Value } from '@sinclair/typebox/value'
+
+const PositiveInt = Type.Integer({ minimum: 1 })
+
+export const ConfigSchema = Type.Object({
+  /** `local` starts the embedded runtime; `aws` talks to real AWS services. Derived when unset. */
+  RUNTIME_MODE: Type.Union([Type.Literal('local'), Type.Literal('aws')]),
+  STAGE: Type.String({ minLength: 1, default: 'local' }),
+  HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
+    { default: 'info' }
+  ),
+  /** Comma-separated list of allowed CORS origins; empty allows none, `*` allows any. */
+  CORS_ORIGINS: Type.String({ default: '' }),
+  AWS_REGION: Type.Optional(Type.String({ minLength: 1 })),
+  /** Overrides every AWS client's endpoint (e.g. a LocalStack); unset on real AWS. */
+  AWS_ENDPOINT_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+
+  // Resource names. On AWS, template.yaml sets them on every function; locally the embedded runtime
+  // resolves the same template entries to its local resources.
+  USERS_TABLE: Type.String({ minLength: 1 }),
+  PRODUCTS_TABLE: Type.String({ minLength: 1 }),
+  ORDERS_TABLE: Type.String({ minLength: 1 }),
+  PAYMENTS_TABLE: Type.String({ minLength: 1 }),
+  IDEMPOTENCY_TABLE: Type.String({ minLength: 1 }),
+
+  /** Local mode only: keep DynamoDB Local's data under this folder instead of in memory. */
+  LOCAL_DATA_DIR: Type.Optional(Type.String({ minLength: 1 })),
+  /** Local mode only: port for DynamoDB Local; 0 picks a free loopback port. */
+  LOCAL_DYNAMODB_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 0 }),
+  /** Local mode only: how long a local worker may take before its message is redelivered. */
+  LOCAL_QUEUE_VISIBILITY_MS: PositiveInt
+})
+
+export type Config = Static<typeof ConfigSchema>
+
+export class ConfigError extends Error {
+  constructor(readonly variable: string, detail: string) {
+    super(`Invalid configuration: ${variable} ${detail}`)
+    this.name = 'ConfigError'
+  }
+}
+
+type Env = Record<string, string | undefined>
+
+/** Parses `env` against ConfigSchema. Throws ConfigError naming the first bad variable. */
+export function loadConfig(env: Env = process.env): Config {
+  const raw: Record<string, unknown> = {}
+  for (const [key, schema] of Object.entries(ConfigSchema.properties)) {
+    const value = env[key]
+    if (value === undefined || value === '') continue
+    raw[key] = coerce(value, schema)
+  }
+  raw.RUNTIME_MODE ??= env.AWS_REGION || env.AWS_ENDPOINT_URL ? 'aws' : 'local'
+  raw.LOCAL_QUEUE_VISIBILITY_MS ??= 30_000
+  const withDefaults = Value.Default(ConfigSchema, raw)
+  const firstError = Value.Errors(ConfigSchema, withDefaults).First()
+  if (firstError) {
+    const variable = firstError.path.replace(/^\//, '').split('/')[0] || '(root)'
+    const got = env[variable]
+    throw new ConfigError(variable, got === undefined ? `is required (${firstError.message})` : `${firstError.message} (got ${JSON.stringify(got)})`)
+  }
+  return withDefaults as Config
+}
+
+function coerce(value: string, schema: TSchema): unknown {
+  if (schema.type === 'integer') {
+    return /^-?\d+$/.test(value.trim()) ? Number(value) : value
+  }
+  return value
+}
+
+export function corsOrigins(config: Config): string[] | '*' {
+  const origins = config.CORS_ORIGINS.split(',').map((origin) => origin.trim()).filter(Boolean)
+  return origins.includes('*') ? '*' : origins
+}

@@ -1,0 +1,66 @@
+// Route-level authorization that denies by default. Every route must declare `config.auth`
+// ('public' | 'customer' | 'admin'); registering a route without one fails at startup, so a
+// forgotten declaration can never ship as an open route. Non-public routes need an authenticated
+// principal; 'admin' routes additionally need the admin role, checked here on the server.
+import type { FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import { ForbiddenError, UnauthorizedError } from '../domain/errors'
+
+export type AuthLevel = 'public' | 'customer' | 'admin'
+
+export interface Principal {
+  userId: string
+  email: string
+  roles: ReadonlyArray<'customer' | 'admin'>
+}
+
+/** Resolves the caller from the request (e.g. a bearer access token); undefined when absent. */
+export type Authenticate = (request: FastifyRequest) => Promise<Principal | undefined>
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    auth?: AuthLevel
+  }
+  interface FastifyRequest {
+    principal?: Principal
+  }
+}
+
+export interface AuthGuardOptions {
+  authenticate: Authenticate
+  /** Routes under these prefixes (registered by third-party plugins, e.g. the docs UI) are public. */
+  publicPrefixes: string[]
+}
+
+export const authGuardPlugin = fp<AuthGuardOptions>(
+  async (app, options) => {
+    app.decorateRequest('principal', undefined)
+
+    app.addHook('onRoute', (route) => {
+      if (route.config?.auth) return
+      if (options.publicPrefixes.some((prefix) => route.url.startsWith(prefix))) {
+        route.config = { ...route.config, auth: 'public' }
+        return
+      }
+      throw new Error(`Route ${String(route.method)} ${route.url} declares no auth level (config.auth)`)
+    })
+
+    app.addHook('onRequest', async (request) => {
+      if (request.is404) return
+      const level = request.routeOptions.config.auth
+      if (level === 'public') return
+      const principal = await options.authenticate(request)
+      if (!principal) throw new UnauthorizedError('Authentication required.')
+      if (level === 'admin' && !principal.roles.includes('admin')) throw new ForbiddenError('Admin role required.')
+      if (level !== 'customer' && level !== 'admin') throw new ForbiddenError('Route is not accessible.')
+      request.principal = principal
+    })
+  },
+  { name: 'auth-guard' }
+)
+
+/** The authenticated caller of a non-public route (the guard has already run). */
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw new UnauthorizedError('Authentication required.')
+  return request.principal
+}

@@ -1,0 +1,26 @@
+// Correlation ids: every request gets one (echoed from `x-correlation-id` when it is well formed,
+// generated otherwise). Fastify uses it as the request id, so it is on every log line of the request
+// (as `correlationId`) and in every error body (as `requestId`); services receive it to pass on to
+// events and workflow executions.
+import { randomUUID } from 'node:crypto'
+import type { IncomingMessage } from 'node:http'
+import fp from 'fastify-plugin'
+
+export const CORRELATION_HEADER = 'x-correlation-id'
+const WELL_FORMED = /^[A-Za-z0-9._:-]{1,128}$/
+
+/** Fastify `genReqId`: reuse the caller's id if it is safe to log and echo, else make one. */
+export function correlationIdFor(request: IncomingMessage): string {
+  const header = request.headers[CORRELATION_HEADER]
+  const candidate = Array.isArray(header) ? header[0] : header
+  return candidate && WELL_FORMED.test(candidate) ? candidate : randomUUID()
+}
+
+export const correlationIdPlugin = fp(
+  async (app) => {
+    app.addHook('onRequest', async (request, reply) => {
+      reply.header(CORRELATION_HEADER, request.id)
+    })
+  },
+  { name: 'correlation-id' }
+)

@@ -1,0 +1,80 @@
+// The one place where errors become HTTP responses: `{ error, message, requestId }`.
+// Domain errors map by their code; Fastify's own 4xx errors (validation, bad JSON, wrong content type,
+// oversized body) keep their status with a clear message; anything else is a 500 with a generic
+// message, logged in full with the correlation id.
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import { DomainError, TooManyRequestsError, type DomainErrorCode } from '../domain/errors'
+
+const STATUS_BY_CODE: Record<DomainErrorCode, number> = {
+  ValidationError: 400,
+  Unauthorized: 401,
+  PaymentDeclined: 402,
+  Forbidden: 403,
+  NotFound: 404,
+  Conflict: 409,
+  IdempotencyKeyReuse: 422,
+  TooManyRequests: 429,
+  ServiceUnavailable: 503
+}
+
+const CODE_BY_CLIENT_STATUS: Record<number, string> = {
+  400: 'BadRequest',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'NotFound',
+  405: 'MethodNotAllowed',
+  406: 'NotAcceptable',
+  408: 'RequestTimeout',
+  413: 'PayloadTooLarge',
+  414: 'UriTooLong',
+  415: 'UnsupportedMediaType',
+  429: 'TooManyRequests',
+  431: 'HeadersTooLarge'
+}
+
+export interface ErrorBody {
+  error: string
+  message: string
+  requestId: string
+  [detail: string]: unknown
+}
+
+function send(reply: FastifyReply, request: FastifyRequest, status: number, body: Omit<ErrorBody, 'requestId'>) {
+  return reply.code(status).type('application/json; charset=utf-8').send({ ...body, requestId: request.id })
+}
+
+export const errorHandlerPlugin = fp(
+  async (app) => {
+    app.setErrorHandler((error: FastifyError | DomainError | Error, request, reply) => {
+      if (error instanceof DomainError) {
+        if (error instanceof TooManyRequestsError) reply.header('retry-after', String(error.retryAfterSeconds))
+        return send(reply, request, STATUS_BY_CODE[error.code], { ...error.details, error: error.code, message: error.message })
+      }
+      const fastifyError = error as FastifyError
+      if (fastifyError.validation) {
+        const first = fastifyError.validation[0]
+        const field = first?.instancePath ? first.instancePath.replace(/^\//, '').replaceAll('/', '.') : undefined
+        const missing = first?.keyword === 'required' ? String((first.params as { missingProperty?: string }).missingProperty) : undefined
+        const where = fastifyError.validationContext ?? 'request'
+        const target = [where, missing ?? field].filter(Boolean).join('.')
+        return send(reply, request, 400, {
+          error: 'ValidationError',
+          message: `${target} ${first?.message ?? 'is invalid'}`,
+          field: missing ?? field ?? where
+        })
+      }
+      const status = fastifyError.statusCode
+      if (status && status >= 400 && status < 500) {
+        return send(reply, request, status, { error: CODE_BY_CLIENT_STATUS[status] ?? 'BadRequest', message: fastifyError.message })
+      }
+      request.log.error({ err: error }, 'unhandled error')
+      return send(reply, request, 500, { error: 'InternalError', message: 'An unexpected error occurred.' })
+    })
+
+    app.setNotFoundHandler((request, reply) =>
+      send(reply, request, 404, { error: 'NotFound', message: `Route ${request.method} ${request.url.split('?')[0]} not found` })
+    )
+  },
+  { name: 'error-handler' }
+)

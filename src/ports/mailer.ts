@@ -1,0 +1,12 @@
+// Port: send one email. AWS: SES v2 (adapters/aws/ses-mailer.ts). Local: an in-memory mailbox
+// readable at GET /_local/mailbox (adapters/local/local-mailbox.ts).
+
+export interface EmailMessage {
+  to: string
+  subject: string
+  text: string
+}
+
+export interface Mailer {
+  send(message: EmailMessage): Promise<void>
+}
