@@ -3,7 +3,7 @@
 // services. Plugins and routes are registered explicitly (no autoloading: the Lambda is bundled).
 import cors from '@fastify/cors'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify'
 import { corsOrigins, type Config } from './config'
 import { authGuardPlugin, type Authenticate } from './plugins/auth-guard'
 import { correlationIdFor, correlationIdPlugin } from './plugins/correlation-id'
@@ -19,13 +19,14 @@ export interface AppOptions {
   authenticate: Authenticate
   /** Routes that exist only on the embedded runtime (/_local/...). Never passed on AWS. */
   localRoutes?: FastifyPluginAsync
-  logger?: FastifyServerOptions['logger']
+  /** The process logger (src/logger.ts); request logs are its children. */
+  logger: FastifyBaseLogger
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { config, services } = options
   const app = Fastify({
-    logger: options.logger ?? { level: config.LOG_LEVEL },
+    loggerInstance: options.logger,
     genReqId: correlationIdFor,
     requestIdHeader: false,
     requestIdLogLabel: 'correlationId',
@@ -36,7 +37,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addSchema(ErrorResponse)
   await app.register(correlationIdPlugin)
   await app.register(errorHandlerPlugin)
-  await app.register(authGuardPlugin, { authenticate: options.authenticate, publicPrefixes: [DOCS_PREFIX] })
+  await app.register(authGuardPlugin, { authenticate: options.authenticate, publicPrefixes: [DOCS_PREFIX], publicRoutes: ['OPTIONS *'] })
   await app.register(cors, { origin: corsOrigins(config) === '*' ? true : corsOrigins(config), exposedHeaders: ['x-correlation-id'] })
   await app.register(docsPlugin)
 

@@ -17,6 +17,8 @@ export const ConfigSchema = Type.Object({
   ),
   /** Comma-separated list of allowed CORS origins; empty allows none, `*` allows any. */
   CORS_ORIGINS: Type.String({ default: '' }),
+  /** Sender address of every email (must be a verified SES identity on AWS). */
+  MAIL_FROM: Type.String({ minLength: 3, default: 'Shop <no-reply@shop.example>' }),
   AWS_REGION: Type.Optional(Type.String({ minLength: 1 })),
   /** Overrides every AWS client's endpoint (e.g. a LocalStack); unset on real AWS. */
   AWS_ENDPOINT_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
@@ -33,6 +35,8 @@ export const ConfigSchema = Type.Object({
   LOCAL_DATA_DIR: Type.Optional(Type.String({ minLength: 1 })),
   /** Local mode only: port for DynamoDB Local; 0 picks a free loopback port. */
   LOCAL_DYNAMODB_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 0 }),
+  /** Local mode only: the Java 17+ executable that runs DynamoDB Local. */
+  LOCAL_JAVA_PATH: Type.String({ minLength: 1, default: 'java' }),
   /** Local mode only: how long a local worker may take before its message is redelivered. */
   LOCAL_QUEUE_VISIBILITY_MS: PositiveInt
 })
@@ -48,6 +52,11 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>
 
+/** `RUNTIME_MODE` if set, else `aws` when AWS region or endpoint config is given, else `local`. */
+export function runtimeMode(env: Env): string {
+  return env.RUNTIME_MODE || (env.AWS_REGION || env.AWS_ENDPOINT_URL ? 'aws' : 'local')
+}
+
 /** Parses `env` against ConfigSchema. Throws ConfigError naming the first bad variable. */
 export function loadConfig(env: Env = process.env): Config {
   const raw: Record<string, unknown> = {}
@@ -56,7 +65,7 @@ export function loadConfig(env: Env = process.env): Config {
     if (value === undefined || value === '') continue
     raw[key] = coerce(value, schema)
   }
-  raw.RUNTIME_MODE ??= env.AWS_REGION || env.AWS_ENDPOINT_URL ? 'aws' : 'local'
+  raw.RUNTIME_MODE ??= runtimeMode(env)
   raw.LOCAL_QUEUE_VISIBILITY_MS ??= 30_000
   const withDefaults = Value.Default(ConfigSchema, raw)
   const firstError = Value.Errors(ConfigSchema, withDefaults).First()

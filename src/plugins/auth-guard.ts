@@ -30,6 +30,8 @@ export interface AuthGuardOptions {
   authenticate: Authenticate
   /** Routes under these prefixes (registered by third-party plugins, e.g. the docs UI) are public. */
   publicPrefixes: string[]
+  /** Single third-party routes that are public, as `METHOD url` (e.g. the CORS preflight `OPTIONS *`). */
+  publicRoutes: string[]
 }
 
 export const authGuardPlugin = fp<AuthGuardOptions>(
@@ -38,7 +40,9 @@ export const authGuardPlugin = fp<AuthGuardOptions>(
 
     app.addHook('onRoute', (route) => {
       if (route.config?.auth) return
-      if (options.publicPrefixes.some((prefix) => route.url.startsWith(prefix))) {
+      const methods = Array.isArray(route.method) ? route.method : [route.method]
+      const listed = methods.every((method) => options.publicRoutes.includes(`${method} ${route.url}`))
+      if (listed || options.publicPrefixes.some((prefix) => route.url.startsWith(prefix))) {
         route.config = { ...route.config, auth: 'public' }
         return
       }

@@ -9,11 +9,17 @@ import fp from 'fastify-plugin'
 export const CORRELATION_HEADER = 'x-correlation-id'
 const WELL_FORMED = /^[A-Za-z0-9._:-]{1,128}$/
 
-/** Fastify `genReqId`: reuse the caller's id if it is safe to log and echo, else make one. */
+/**
+ * Fastify `genReqId`: the caller's `x-correlation-id` if it is safe to log and echo; else the
+ * `x-request-id` (on Lambda, API Gateway's request id) so API Gateway and app logs line up; else a new id.
+ */
 export function correlationIdFor(request: IncomingMessage): string {
-  const header = request.headers[CORRELATION_HEADER]
-  const candidate = Array.isArray(header) ? header[0] : header
-  return candidate && WELL_FORMED.test(candidate) ? candidate : randomUUID()
+  for (const name of [CORRELATION_HEADER, 'x-request-id']) {
+    const header = request.headers[name]
+    const candidate = Array.isArray(header) ? header[0] : header
+    if (candidate && WELL_FORMED.test(candidate)) return candidate
+  }
+  return randomUUID()
 }
 
 export const correlationIdPlugin = fp(

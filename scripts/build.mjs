@@ -1,0 +1,172 @@
+// Bundles the deployable entry points with esbuild: dist/server.js (local runtime and container),
+// dist/lambda.js (API Gateway handler) and dist/workers/<name>.js (one per worker that exports
+// `handler`). Every bundle is self-contained: dist/ runs without node_modules.
+// Usage: node scripts/build.mjs   (also imported by scripts/start.mjs and bench/)
+import { cp, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { gzipSync } from 'node:zlib'
+import * as esbuild from 'esbuild'
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+export const distDir = path.join(root, 'dist')
+
+// An ESM bundle has no `require`, `__filename` or `__dirname`, but the CommonJS code inside it
+// (Fastify, the AWS SDK) uses them: without this, loading fails with "Dynamic require of 'events'
+// is not supported". The imports are aliased so they cannot clash with names in the bundle.
+const banner = [
+  "import { createRequire as __bannerCreateRequire } from 'node:module';",
+  "import { fileURLToPath as __bannerFileURLToPath } from 'node:url';",
+  "import { dirname as __bannerDirname } from 'node:path';",
+  'const require = __bannerCreateRequire(import.meta.url);',
+  'const __filename = __bannerFileURLToPath(import.meta.url);',
+  'const __dirname = __bannerDirname(__filename);'
+].join('\n')
+
+// Packages that read their own files at run time, relative to `__dirname`, and the folders they
+// read. In a bundle every module shares the bundle's `__dirname`, so the folders are copied to
+// dist/assets/<package>/ and each module of the package gets its own `__dirname` pointing at its
+// original place in that copy.
+const runtimeAssets = {
+  '@fastify/swagger-ui': ['static'] // the docs UI's HTML/JS/CSS and the logo read at startup
+}
+
+function runtimeAssetsPlugin() {
+  return {
+    name: 'runtime-assets',
+    setup(build) {
+      for (const packageName of Object.keys(runtimeAssets)) {
+        // Matched by name, not by absolute path, so a symlinked or nested node_modules works too.
+        const packageDirPattern = new RegExp(`^(.*[\\\\/]node_modules[\\\\/]${packageName.split('/').map(escapeRegExp).join('[\\\\/]')})[\\\\/].*\\.c?js$`)
+        build.onLoad({ filter: packageDirPattern }, async (args) => {
+          const packageDir = packageDirPattern.exec(args.path)[1]
+          const relativeDir = path.relative(packageDir, path.dirname(args.path)).split(path.sep)
+          const segments = JSON.stringify(['assets', ...packageName.split('/'), ...relativeDir].filter(Boolean))
+          // CommonJS modules are wrapped in a function by esbuild, so this `var` stays module-local.
+          const prelude = `var __dirname = require('node:path').join(require('node:path').dirname(__filename), ...${segments});\n`
+          return { contents: prelude + (await readFile(args.path, 'utf8')), loader: 'js' }
+        })
+      }
+    }
+  }
+}
+
+function escapeRegExp(text) {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+}
+
+async function copyRuntimeAssets() {
+  for (const [packageName, folders] of Object.entries(runtimeAssets)) {
+    for (const folder of folders) {
+      await cp(path.join(root, 'node_modules', packageName, folder), path.join(distDir, 'assets', packageName, folder), {
+        recursive: true
+      })
+    }
+  }
+}
+
+/** Workers are the files in src/workers/ that export a `handler`; the others are shared helpers. */
+export async function workerEntries() {
+  const folder = path.join(root, 'src', 'workers')
+  const files = await readdir(folder).catch((error) => (error.code === 'ENOENT' ? [] : Promise.reject(error)))
+  const entries = {}
+  for (const file of files.sort()) {
+    if (!file.endsWith('.ts') || file.endsWith('.d.ts') || file.endsWith('.test.ts')) continue
+    const source = await readFile(path.join(folder, file), 'utf8')
+    if (!exportsHandler(source)) continue
+    entries[`workers/${file.slice(0, -'.ts'.length)}`] = path.join(folder, file)
+  }
+  return entries
+}
+
+function exportsHandler(source) {
+  return (
+    /^export\s+(?:const|let|var|(?:async\s+)?function\*?)\s+handler\b/m.test(source) ||
+    /^export\s*\{[^}]*\bhandler\b[^}]*\}/m.test(source)
+  )
+}
+
+const common = {
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  sourcemap: true,
+  banner: { js: banner },
+  outdir: distDir,
+  metafile: true,
+  logLevel: 'warning',
+  legalComments: 'none',
+  plugins: [runtimeAssetsPlugin()]
+}
+
+/**
+ * Builds every bundle into dist/ (emptied first) and writes dist/meta.json, the combined esbuild
+ * metafile (inspect it with esbuild's bundle analyzer). Returns the bundles' sizes.
+ */
+export async function build({ quiet = false } = {}) {
+  await rm(distDir, { recursive: true, force: true })
+  await mkdir(distDir, { recursive: true })
+  // The server is not minified, for readable stack traces; Lambda bundles are, for cold starts.
+  const builds = [
+    { entryPoints: { server: path.join(root, 'src', 'server.ts') }, minify: false },
+    { entryPoints: { lambda: path.join(root, 'src', 'lambda.ts'), ...(await workerEntries()) }, minify: true }
+  ]
+  const results = await Promise.all(builds.map((options) => esbuild.build({ ...common, ...options })))
+  const metafile = { inputs: {}, outputs: {} }
+  for (const result of results) {
+    Object.assign(metafile.inputs, result.metafile.inputs)
+    Object.assign(metafile.outputs, result.metafile.outputs)
+  }
+  await writeFile(path.join(distDir, 'meta.json'), `${JSON.stringify(metafile, null, 2)}\n`)
+  await copyRuntimeAssets()
+  const sizes = await bundleSizes()
+  if (!quiet) printSizes(sizes)
+  return sizes
+}
+
+/** Size in bytes, raw and gzipped, of every bundle (dist/**.js, not source maps) — sorted by name. */
+export async function bundleSizes(dir = distDir) {
+  const files = (await readdir(dir, { recursive: true }))
+    .filter((file) => file.endsWith('.js') && !file.startsWith(`assets${path.sep}`))
+    .sort()
+  return Promise.all(
+    files.map(async (file) => {
+      const content = await readFile(path.join(dir, file))
+      return { file: file.split(path.sep).join('/'), bytes: content.length, gzipBytes: gzipSync(content).length }
+    })
+  )
+}
+
+function printSizes(sizes) {
+  const kib = (bytes) => `${(bytes / 1024).toFixed(1)} KiB`
+  const width = Math.max(...sizes.map(({ file }) => file.length))
+  for (const { file, bytes, gzipBytes } of sizes) {
+    console.log(`dist/${file.padEnd(width)}  ${kib(bytes).padStart(10)}  (gzip ${kib(gzipBytes)})`)
+  }
+}
+
+/** The newest modification time (ms) of anything the bundles are built from. */
+export async function newestSourceMtime() {
+  const inputs = ['src', 'template.yaml', 'statemachine', 'package-lock.json']
+  let newest = 0
+  for (const input of inputs) {
+    const target = path.join(root, input)
+    const info = await stat(target).catch(() => undefined)
+    if (!info) continue
+    newest = Math.max(newest, info.mtimeMs)
+    if (!info.isDirectory()) continue
+    for (const file of await readdir(target, { recursive: true })) {
+      newest = Math.max(newest, (await stat(path.join(target, file))).mtimeMs)
+    }
+  }
+  return newest
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  build().catch((error) => {
+    // esbuild has already printed its diagnostics; anything else is shown here.
+    if (!error.errors) console.error(error)
+    process.exitCode = 1
+  })
+}

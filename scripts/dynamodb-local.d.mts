@@ -1,0 +1,12 @@
+// Types of scripts/dynamodb-local.mjs, so TypeScript code (the DynamoDB Local adapter, tests) shares
+// its constants instead of repeating them.
+export declare const DYNAMODB_LOCAL_PACKAGE: string
+export declare const DYNAMODB_LOCAL_PACKAGE_VERSION: string
+export declare const DYNAMODB_LOCAL_TARBALL_SHA256: string
+export declare const DYNAMODB_LOCAL_TARBALL_INTEGRITY: string
+/** Where the emulator lives, relative to the project root. */
+export declare const DYNAMODB_LOCAL_DIR: string
+
+export declare function isDynamoDbLocalInstalled(dir: string): boolean
+export declare function verifyTarball(file: string, expected?: { sha256: string; integrity: string }): Promise<void>
+export declare function ensureDynamoDbLocal(options?: { root?: string; log?: (line: string) => void }): Promise<string>

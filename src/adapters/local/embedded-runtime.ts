@@ -1,0 +1,141 @@
+// The embedded runtime: every AWS service the app uses, stood in for on this machine, wired from
+// template.yaml. DynamoDB Local (tables from the template), the in-process SNS→SQS→worker bus, the
+// Step Functions runner and the local mailbox, plus the same services and workers as on AWS.
+import { randomBytes } from 'node:crypto'
+import { join } from 'node:path'
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
+import { composeRuntime, documentClient, type Runtime } from '../../composition'
+import { loadConfig } from '../../config'
+import { functionEnvironment, localNames } from '../../infra/local-names'
+import { loadTemplate, type CloudFormationTemplate } from '../../infra/template'
+import { createLogger, type Logger } from '../../logger'
+import { localRoutes } from '../../routes/local'
+import { createTablesFromTemplate } from './create-tables'
+import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local'
+import { LocalMailbox } from './local-mailbox'
+import { createLocalMessaging, type LocalMessaging } from './local-messaging'
+import { createLocalWorkflow, type LocalWorkflow } from './local-workflow'
+
+export const LOCAL_STACK_NAME = 'commerce-local'
+
+export interface EmbeddedRuntimeOptions {
+  projectRoot: string
+  /** Defaults to template.yaml in the project root. */
+  templatePath?: string
+  /** Environment read for settings (not resource names, which come from the template). */
+  env?: NodeJS.ProcessEnv
+  logger?: Logger
+  /** Prefix of every local resource name; tests use a fresh one to get fresh tables. */
+  stackName?: string
+  /** Reuse a running DynamoDB Local instead of starting one (tests share one per process). */
+  dynamodbEndpoint?: string
+  /** Extra options for the local bus (tests shorten redelivery delays). */
+  messaging?: { redeliveryDelayMs?: number; visibilityTimeoutMs?: number }
+}
+
+export interface EmbeddedRuntime extends Runtime {
+  template: CloudFormationTemplate
+  dynamodbEndpoint: string
+  mailbox: LocalMailbox
+  messaging: LocalMessaging
+  workflow: LocalWorkflow
+  localRoutes: ReturnType<typeof localRoutes>
+  /** Resolves when no message or execution is in flight (tests). */
+  idle(): Promise<void>
+  close(): Promise<void>
+}
+
+export async function startEmbeddedRuntime(options: EmbeddedRuntimeOptions): Promise<EmbeddedRuntime> {
+  const env = options.env ?? process.env
+  const template = loadTemplate(options.templatePath ?? join(options.projectRoot, 'template.yaml'))
+  const names = localNames(template, {
+    stackName: options.stackName ?? LOCAL_STACK_NAME,
+    parameters: { Stage: 'local', JwtSecret: env.JWT_SECRET ?? randomBytes(32).toString('hex'), CorsOrigins: env.CORS_ORIGINS ?? '' }
+  })
+  const config = loadConfig({ ...env, ...functionEnvironment(template, names, apiFunctionId(template)), RUNTIME_MODE: 'local' })
+  const logger = options.logger ?? createLogger(config)
+
+  let dynamodbLocal: DynamoDbLocal | undefined
+  if (!options.dynamodbEndpoint) {
+    dynamodbLocal = await startDynamoDbLocal({
+      dataDir: config.LOCAL_DATA_DIR,
+      port: config.LOCAL_DYNAMODB_PORT,
+      javaPath: config.LOCAL_JAVA_PATH,
+      log: (line: string) => logger.debug(line)
+    })
+  }
+  const endpoint = options.dynamodbEndpoint ?? (dynamodbLocal as DynamoDbLocal).endpoint
+  const dynamodb = new DynamoDBClient({ endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } })
+  try {
+    await createTablesFromTemplate(dynamodb, template, names)
+  } catch (error) {
+    await dynamodbLocal?.stop()
+    throw error
+  }
+
+  // Workers are looked up when a message or task arrives, after the runtime below exists.
+  const built: { runtime?: Runtime } = {}
+  const invoke = async (functionLogicalId: string, event: unknown) => {
+    const name = workerName(template, functionLogicalId)
+    const worker = built.runtime?.workers[name]
+    if (!worker) throw new Error(`No local worker '${name}' for function ${functionLogicalId}`)
+    return worker(event)
+  }
+  const mailbox = new LocalMailbox()
+  const messaging = createLocalMessaging({
+    template,
+    names,
+    invoke,
+    redeliveryDelayMs: options.messaging?.redeliveryDelayMs,
+    visibilityTimeoutMs: options.messaging?.visibilityTimeoutMs ?? config.LOCAL_QUEUE_VISIBILITY_MS,
+    log: logger
+  })
+  const workflow = createLocalWorkflow({ template, names, projectRoot: options.projectRoot, invoke, log: logger })
+  const runtime = composeRuntime(
+    config,
+    { dynamodb, documents: documentClient(dynamodb), eventBus: messaging.bus, workflow, mailer: mailbox },
+    logger
+  )
+  built.runtime = runtime
+
+  return {
+    ...runtime,
+    template,
+    dynamodbEndpoint: endpoint,
+    mailbox,
+    messaging,
+    workflow,
+    localRoutes: localRoutes({
+      mailbox: () => mailbox.messages(),
+      deadLetters: () => messaging.deadLetterQueues(),
+      executions: () => workflow.executions()
+    }),
+    async idle() {
+      // A message can start an execution and an execution can publish a message: settle both.
+      for (let round = 0; round < 3; round++) {
+        await messaging.idle()
+        await workflow.idle()
+      }
+    },
+    async close() {
+      await workflow.close()
+      await messaging.close()
+      dynamodb.destroy()
+      await dynamodbLocal?.stop()
+    }
+  }
+}
+
+/** The API monolith function: the one whose Handler is the Lambda entry of src/lambda.ts. */
+function apiFunctionId(template: CloudFormationTemplate): string | undefined {
+  return Object.entries(template.Resources).find(
+    ([, resource]) => resource.Type === 'AWS::Serverless::Function' && resource.Properties?.Handler === 'lambda.handler'
+  )?.[0]
+}
+
+/** `Handler: workers/notification.handler` or `notification.handler` → `notification`. */
+function workerName(template: CloudFormationTemplate, functionLogicalId: string): string {
+  const handler = template.Resources[functionLogicalId]?.Properties?.Handler
+  if (typeof handler !== 'string') throw new Error(`Function ${functionLogicalId} has no Handler in the template`)
+  return handler.slice(0, handler.lastIndexOf('.')).split('/').pop() as string
+}

@@ -1,0 +1,21 @@
+// Mailer port for the embedded runtime: keeps sent messages in memory, readable at GET /_local/mailbox.
+import type { EmailMessage, Mailer } from '../../ports/mailer'
+
+export interface MailboxEntry extends EmailMessage {
+  sentAt: string
+}
+
+export class LocalMailbox implements Mailer {
+  private readonly entries: MailboxEntry[] = []
+
+  constructor(private readonly limit = 1_000) {}
+
+  async send(message: EmailMessage): Promise<void> {
+    this.entries.push({ to: message.to, subject: message.subject, text: message.text, sentAt: new Date().toISOString() })
+    if (this.entries.length > this.limit) this.entries.shift()
+  }
+
+  messages(): MailboxEntry[] {
+    return [...this.entries]
+  }
+}

@@ -1,0 +1,76 @@
+// The OpenAPI document of the API, generated from the route schemas with no I/O: the app is built with
+// placeholder config and services that are never called (routes are registered, no request is
+// served). Used by scripts/openapi.ts (openapi/openapi.json) and test/openapi.test.ts; not bundled.
+import { buildApp } from './app'
+import { loadConfig } from './config'
+import { createLogger } from './logger'
+import type { Services } from './services'
+
+export interface OpenApiDocument {
+  paths?: Record<string, unknown>
+  [key: string]: unknown
+}
+
+// Resource names only reach the services, which are never called here.
+const PLACEHOLDER_ENV = {
+  RUNTIME_MODE: 'aws',
+  LOG_LEVEL: 'silent',
+  USERS_TABLE: 'openapi-placeholder',
+  PRODUCTS_TABLE: 'openapi-placeholder',
+  ORDERS_TABLE: 'openapi-placeholder',
+  PAYMENTS_TABLE: 'openapi-placeholder',
+  IDEMPOTENCY_TABLE: 'openapi-placeholder'
+}
+
+/** The document with every object's keys sorted, so it does not depend on registration order. */
+export async function buildOpenApiDocument(): Promise<OpenApiDocument> {
+  const config = loadConfig(PLACEHOLDER_ENV)
+  const app = await buildApp({
+    config,
+    services: uncallableServices(),
+    authenticate: async () => undefined,
+    logger: createLogger(config)
+  })
+  try {
+    await app.ready()
+    return sortKeys(app.swagger()) as OpenApiDocument
+  } finally {
+    await app.close()
+  }
+}
+
+/** The committed file's format: 2-space JSON with a trailing newline. */
+export function formatOpenApiDocument(document: OpenApiDocument): string {
+  return `${JSON.stringify(document, null, 2)}\n`
+}
+
+/**
+ * Stands in for every service, present and future: route plugins may take a service when they are
+ * registered, but calling any method means the document build did I/O, so it throws.
+ */
+function uncallableServices(): Services {
+  const service = (serviceName: string) =>
+    new Proxy(
+      {},
+      {
+        get(_target, member) {
+          // `then` is probed when a value is awaited; it must not look like a thenable.
+          if (typeof member === 'symbol' || member === 'then') return undefined
+          return () => {
+            throw new Error(`${serviceName}.${member}() was called while building the OpenAPI document`)
+          }
+        }
+      }
+    )
+  return new Proxy({}, { get: (_target, name) => (typeof name === 'symbol' ? undefined : service(name)) }) as Services
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys)
+  if (!value || typeof value !== 'object') return value
+  return Object.fromEntries(
+    Object.keys(value)
+      .sort()
+      .map((key) => [key, sortKeys((value as Record<string, unknown>)[key])])
+  )
+}

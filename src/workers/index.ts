@@ -1,0 +1,15 @@
+// The worker functions (SQS consumers, Step Functions tasks), built from the shared services. Keyed
+// by the bundle name, which is also the `Handler` file name in template.yaml (e.g. `notification` for
+// `Handler: notification.handler`): the embedded runtime invokes them in-process by that name, and
+// each src/workers/<name>.ts Lambda entry looks itself up here.
+import type { Logger } from '../logger'
+import type { Services } from '../services'
+
+export type WorkerFunction = (event: unknown) => Promise<unknown>
+
+export type Workers = Record<string, WorkerFunction>
+
+// Later issues add their workers here (notification, order, saga task handlers).
+export function createWorkers(_services: Services, _logger: Logger): Workers {
+  return {}
+}

@@ -1,0 +1,40 @@
+// Real AWS sample events (../shared/fixtures/aws-events, see its SOURCES.md), loaded and, for the SAM
+// templates, filled in. Tests start from these instead of hand-invented minimal objects.
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Context } from 'aws-lambda'
+import { projectRoot } from './build'
+
+export const AWS_EVENTS_DIR = join(projectRoot, '..', 'shared', 'fixtures', 'aws-events')
+
+export function loadAwsEvent<T>(file: string, fill: Record<string, string | object> = {}): T {
+  const path = join(AWS_EVENTS_DIR, file)
+  if (!existsSync(path)) throw new Error(`AWS event fixture missing: ${path} (the shared folder must sit beside the project)`)
+  let text = readFileSync(path, 'utf8')
+  for (const [name, value] of Object.entries(fill)) {
+    // An object replaces the quoted placeholder with JSON; a string is inserted as JSON string content.
+    text = typeof value === 'string'
+      ? text.replaceAll(`{{{${name}}}}`, JSON.stringify(value).slice(1, -1))
+      : text.replaceAll(`"{{{${name}}}}"`, JSON.stringify(value))
+  }
+  const left = text.match(/\{\{\{[a-z_]+\}\}\}/)
+  if (left) throw new Error(`${file}: placeholder ${left[0]} not filled`)
+  return JSON.parse(text) as T
+}
+
+export function lambdaContext(functionName = 'ApiFunction'): Context {
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:123456789012:function:${functionName}`,
+    memoryLimitInMB: '1024',
+    awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e812345678',
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: '2026/11/24/[$LATEST]abcdef',
+    getRemainingTimeInMillis: () => 29_000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined
+  }
+}

@@ -1,0 +1,126 @@
+// The Lambda entry with real API Gateway REST (v1) and HTTP API (v2) events: stage prefixes, query
+// strings, multi-value headers and base64 bodies. The production handler runs in AWS mode against
+// DynamoDB Local standing in for the DynamoDB endpoint.
+import t from 'tap'
+import { Type } from '@sinclair/typebox'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { APIGatewayProxyEvent, APIGatewayProxyEventV2 } from 'aws-lambda'
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
+import { createTablesFromTemplate } from '../src/adapters/local/create-tables'
+import { functionEnvironment, localNames } from '../src/infra/local-names'
+import { loadTemplate } from '../src/infra/template'
+import { build, projectRoot, sharedDynamoDbLocal } from './helpers/build'
+import { lambdaContext, loadAwsEvent } from './helpers/aws-events'
+import { createLambdaHandler } from '../src/lambda'
+import { join } from 'node:path'
+
+const base64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64')
+
+function restEvent(method: string, path: string, body: string, query: Record<string, string> | null = null) {
+  return loadAwsEvent<APIGatewayProxyEvent>('apigw-rest-proxy.json', {
+    method,
+    path: path.replace(/^\//, ''),
+    body,
+    stage: 'prod',
+    resource: '/{proxy+}',
+    account_id: '123456789012',
+    dns_suffix: 'amazonaws.com',
+    querystringparameters: query ?? {}
+  })
+}
+
+function httpV2Event(method: string, path: string, body: string, stage = '$default') {
+  return loadAwsEvent<APIGatewayProxyEventV2>('apigw-http-v2.json', {
+    method,
+    path: path.replace(/^\//, ''),
+    body,
+    stage,
+    account_id: '123456789012',
+    dns_suffix: 'amazonaws.com'
+  })
+}
+
+t.test('production handler (AWS mode) answers health and readiness from REST and HTTP API events', async (t) => {
+  // Tables in DynamoDB Local play the part of the real DynamoDB endpoint.
+  const dynamodb = await sharedDynamoDbLocal()
+  const template = loadTemplate(join(projectRoot, 'template.yaml'))
+  const names = localNames(template, { stackName: 'lambda-test', parameters: { JwtSecret: 'x'.repeat(32) } })
+  const client = new DynamoDBClient({ endpoint: dynamodb.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } })
+  await createTablesFromTemplate(client, template, names)
+  client.destroy()
+  Object.assign(process.env, functionEnvironment(template, names), {
+    RUNTIME_MODE: 'aws',
+    AWS_REGION: 'us-east-1',
+    AWS_ENDPOINT_URL: dynamodb.endpoint,
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    LOG_LEVEL: 'silent'
+  })
+  const { handler } = await import('../src/lambda')
+
+  const rest = await handler(restEvent('GET', '/health/ready', ''), lambdaContext())
+  t.equal(rest.statusCode, 200)
+  t.same(JSON.parse(rest.body), { status: 'ok', checks: { tableStore: 'ok' } })
+  t.ok(rest.headers['x-correlation-id'], 'correlation id header set')
+
+  const v2 = await handler(httpV2Event('GET', '/prod/health', '', 'prod'), lambdaContext())
+  t.equal(v2.statusCode, 200, 'the stage prefix of an HTTP API named stage is stripped')
+  t.same(JSON.parse(v2.body), { status: 'ok' })
+
+  const concrete = await handler(loadAwsEvent<APIGatewayProxyEventV2>('apigw-http-v2.concrete.json'), lambdaContext())
+  t.equal(concrete.statusCode, 404)
+  t.same(JSON.parse(concrete.body), { error: 'NotFound', message: 'Route GET / not found', requestId: 'LV7fzho-PHcEJPw=' },
+    'without x-correlation-id, the API Gateway request id is the correlation id')
+})
+
+t.test('request details survive the trip: query strings, multi-value headers, base64 bodies', async (t) => {
+  const { app } = await build(t, {
+    extend: (app) => {
+      app.withTypeProvider<TypeBoxTypeProvider>().post(
+        '/hello/world',
+        { config: { auth: 'public' }, schema: { body: Type.Object({ test: Type.String() }) } },
+        async (request) => ({ body: request.body, query: request.query, headerName: request.headers.headername, correlationId: request.id })
+      )
+      app.withTypeProvider<TypeBoxTypeProvider>().post(
+        '/items',
+        { config: { auth: 'public' }, schema: { body: Type.Object({ quantity: Type.Integer() }) } },
+        async (request) => ({ body: request.body, query: request.query })
+      )
+    }
+  })
+  const handler = createLambdaHandler(async () => app)
+
+  // aws-lambda-go's concrete REST event: POST /hello/world?name=me with a JSON body.
+  const concrete = loadAwsEvent<APIGatewayProxyEvent>('apigw-rest-proxy.concrete.json')
+  const res = await handler(concrete, lambdaContext())
+  t.equal(res.statusCode, 200)
+  const echoed = JSON.parse(res.body)
+  t.same(echoed.body, JSON.parse(concrete.body as string))
+  t.same(echoed.query, { name: 'me' })
+  t.equal(echoed.headerName, 'headerValue')
+  t.equal(echoed.correlationId, concrete.requestContext.requestId)
+
+  // SAM's REST template: base64 body, stage `prod`, multi-value query string, a correlation header.
+  const rest = restEvent('POST', '/items', base64({ quantity: 3 }))
+  rest.headers['Content-Type'] = 'application/json'
+  rest.headers['x-correlation-id'] = 'corr-v1'
+  rest.multiValueQueryStringParameters = { tag: ['a', 'b'] }
+  const restRes = await handler(rest, lambdaContext())
+  t.equal(restRes.statusCode, 200)
+  t.same(JSON.parse(restRes.body), { body: { quantity: 3 }, query: { tag: ['a', 'b'] } })
+  t.equal(restRes.headers['x-correlation-id'], 'corr-v1')
+
+  // SAM's HTTP API v2 template: base64 body, comma-separated query parameters, named stage.
+  const v2 = httpV2Event('POST', '/prod/items', base64({ quantity: 5 }), 'prod')
+  v2.headers['content-type'] = 'application/json'
+  const v2Res = await handler(v2, lambdaContext())
+  t.equal(v2Res.statusCode, 200)
+  t.same(JSON.parse(v2Res.body), { body: { quantity: 5 }, query: { parameter1: ['value1', 'value2'], parameter2: 'value' } })
+
+  // Bad input through Lambda gets the same clear 400 as over HTTP.
+  const bad = restEvent('POST', '/items', base64({ quantity: 'three' }))
+  bad.headers['Content-Type'] = 'application/json'
+  const badRes = await handler(bad, lambdaContext())
+  t.equal(badRes.statusCode, 400)
+  t.match(JSON.parse(badRes.body), { error: 'ValidationError', field: 'quantity' })
+})
