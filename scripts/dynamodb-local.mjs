@@ -96,7 +96,7 @@ async function run(command, args, cwd) {
     return await promisify(execFile)(command, args, { cwd, maxBuffer: 16 * 1024 * 1024, shell: process.platform === 'win32' })
   } catch (error) {
     const detail = error.code === 'ENOENT' ? `${command} not found on PATH` : (error.stderr || error.message).trim()
-    throw new Error(`${command} ${args[0]} failed: ${detail}`)
+    throw new Error(`${command} ${args[0]} failed: ${detail}`, { cause: error })
   }
 }
 

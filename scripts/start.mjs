@@ -4,6 +4,7 @@
 import { spawn } from 'node:child_process'
 import { stat } from 'node:fs/promises'
 import path from 'node:path'
+import * as esbuild from 'esbuild'
 import { build, distDir, newestSourceMtime } from './build.mjs'
 
 const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP']
@@ -16,13 +17,20 @@ const builtAt = (await stat(server).catch(() => undefined))?.mtimeMs ?? 0
 if (builtAt < (await newestSourceMtime())) {
   console.log(builtAt ? 'Sources changed since the last build; rebuilding dist/ ...' : 'Building dist/ ...')
   await build()
+  // esbuild keeps a service process for further builds; there will be none.
+  await esbuild.stop()
 }
 
-// The server gets its own process group, so a Ctrl-C in the terminal reaches it once, through us,
-// instead of twice (terminal and forwarding); a second SIGINT would skip its graceful shutdown, which
-// is what stops DynamoDB Local.
+// The server gets its own process group and exactly one signal, from us: a Ctrl-C reaches us from the
+// terminal and again from npm, and a second signal would cut short the server's graceful shutdown,
+// which is what stops DynamoDB Local.
 const child = spawn(process.execPath, [server, ...process.argv.slice(2)], { stdio: 'inherit', detached: true })
-const forward = (signal) => child.kill(signal)
+let forwarded
+const forward = (signal) => {
+  if (forwarded) return
+  forwarded = signal
+  child.kill(signal)
+}
 for (const signal of FORWARDED_SIGNALS) process.on(signal, forward)
 
 child.on('error', (error) => {

@@ -3,14 +3,17 @@
 // services. Plugins and routes are registered explicitly (no autoloading: the Lambda is bundled).
 import cors from '@fastify/cors'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify'
 import { corsOrigins, type Config } from './config'
 import { authGuardPlugin, type Authenticate } from './plugins/auth-guard'
 import { correlationIdFor, correlationIdPlugin } from './plugins/correlation-id'
 import { DOCS_PREFIX, docsPlugin } from './plugins/docs'
 import { errorHandlerPlugin } from './plugins/error-handler'
+import { buildValidator } from './plugins/validator-compiler'
 import { healthRoutes } from './routes/health'
+import { usersRoutes } from './routes/users'
 import { ErrorResponse } from './schemas/common'
+import { UserSchema } from './schemas/users'
 import type { Services } from './services'
 
 export interface AppOptions {
@@ -29,12 +32,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     loggerInstance: options.logger,
     genReqId: correlationIdFor,
     requestIdHeader: false,
-    requestIdLogLabel: 'correlationId',
+    logController: new LogController({ requestIdLogLabel: 'correlationId' }),
     bodyLimit: 256 * 1024,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } }
+    schemaController: { compilersFactory: { buildValidator } }
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.addSchema(ErrorResponse)
+  app.addSchema(UserSchema)
   await app.register(correlationIdPlugin)
   await app.register(errorHandlerPlugin)
   await app.register(authGuardPlugin, { authenticate: options.authenticate, publicPrefixes: [DOCS_PREFIX], publicRoutes: ['OPTIONS *'] })
@@ -42,6 +46,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(docsPlugin)
 
   await app.register(healthRoutes, { health: services.health })
+  await app.register(usersRoutes, { auth: services.auth, users: services.users })
   if (options.localRoutes) await app.register(options.localRoutes, { prefix: '/_local' })
 
   return app

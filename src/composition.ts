@@ -8,15 +8,25 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import { SesMailer } from './adapters/aws/ses-mailer'
 import { SfnWorkflowRunner } from './adapters/aws/sfn-workflow'
 import { SnsEventBus } from './adapters/aws/sns-event-bus'
+import { DynamoAttemptCounter } from './adapters/dynamodb/attempt-counter'
+import { DynamoProcessedEvents } from './adapters/dynamodb/processed-events'
+import { DynamoSessionStore } from './adapters/dynamodb/session-store'
 import { TableStoreProbe } from './adapters/dynamodb/table-store-probe'
-import { loadConfig, type Config } from './config'
+import { DynamoUserRepository } from './adapters/dynamodb/user-repository'
+import { adminEmails, loadConfig, type Config } from './config'
 import { createLogger, type Logger } from './logger'
 import type { Authenticate } from './plugins/auth-guard'
+import { bearerAuthenticate } from './plugins/bearer-authenticate'
 import type { EventBus } from './ports/event-bus'
 import type { Mailer } from './ports/mailer'
 import type { WorkflowRunner } from './ports/workflow'
 import type { Services } from './services'
+import { AuthService } from './services/auth-service'
 import { HealthService } from './services/health-service'
+import { NotificationService } from './services/notification-service'
+import { PasswordHasher } from './services/password-hasher'
+import { TokenService } from './services/token-service'
+import { UserService } from './services/user-service'
 import { createWorkers, type Workers } from './workers'
 
 /** Implementations of every port. AWS ones below; local ones in adapters/local/embedded-runtime.ts. */
@@ -41,8 +51,37 @@ export function documentClient(dynamodb: DynamoDBClient): DynamoDBDocumentClient
 }
 
 export function createServices(config: Config, adapters: Adapters): Services {
+  const { documents } = adapters
+  const userRepository = new DynamoUserRepository(documents, config.USERS_TABLE)
+  const tokens = new TokenService({
+    secret: config.JWT_SECRET,
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+    ttlSeconds: {
+      access: config.ACCESS_TOKEN_TTL_SECONDS,
+      refresh: config.REFRESH_TOKEN_TTL_SECONDS,
+      'email-verify': config.EMAIL_VERIFY_TTL_SECONDS
+    }
+  })
+  const auth = new AuthService(
+    userRepository,
+    new DynamoSessionStore(documents, config.SESSIONS_TABLE),
+    new DynamoAttemptCounter(documents, config.IDEMPOTENCY_TABLE, config.LOGIN_FAILURE_WINDOW_SECONDS),
+    new PasswordHasher(config.BCRYPT_COST),
+    tokens,
+    adapters.eventBus,
+    {
+      adminEmails: adminEmails(config),
+      userEventsTopicArn: config.USER_EVENTS_TOPIC_ARN,
+      maxFailuresPerAccount: config.LOGIN_MAX_FAILURES_PER_ACCOUNT,
+      maxFailuresPerAddress: config.LOGIN_MAX_FAILURES_PER_ADDRESS
+    }
+  )
   return {
-    health: new HealthService([new TableStoreProbe(adapters.dynamodb, config.USERS_TABLE)])
+    health: new HealthService([new TableStoreProbe(adapters.dynamodb, config.USERS_TABLE)]),
+    auth,
+    users: new UserService(userRepository),
+    notifications: new NotificationService(adapters.mailer, new DynamoProcessedEvents(documents, config.IDEMPOTENCY_TABLE), auth, config.PUBLIC_BASE_URL)
   }
 }
 
@@ -53,8 +92,7 @@ export function composeRuntime(config: Config, adapters: Adapters, logger: Logge
     logger,
     services,
     workers: createWorkers(services, logger),
-    // Replaced by JWT access-token verification in the users issue; until then no caller is authenticated.
-    authenticate: async () => undefined
+    authenticate: bearerAuthenticate((accessToken) => services.auth.principalOf(accessToken))
   }
 }
 

@@ -30,6 +30,27 @@ export const ConfigSchema = Type.Object({
   ORDERS_TABLE: Type.String({ minLength: 1 }),
   PAYMENTS_TABLE: Type.String({ minLength: 1 }),
   IDEMPOTENCY_TABLE: Type.String({ minLength: 1 }),
+  SESSIONS_TABLE: Type.String({ minLength: 1 }),
+  USER_EVENTS_TOPIC_ARN: Type.String({ minLength: 1 }),
+
+  // Users and authentication.
+  /** HS256 secret for every token the API issues (access, refresh, email-verify). */
+  JWT_SECRET: Type.String({ minLength: 32, secret: true }),
+  JWT_ISSUER: Type.String({ minLength: 1, default: 'commerce-api' }),
+  JWT_AUDIENCE: Type.String({ minLength: 1, default: 'commerce-clients' }),
+  ACCESS_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 30, maximum: 86_400, default: 900 }),
+  REFRESH_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 60, maximum: 90 * 86_400, default: 30 * 86_400 }),
+  EMAIL_VERIFY_TTL_SECONDS: Type.Integer({ minimum: 60, maximum: 7 * 86_400, default: 86_400 }),
+  /** bcrypt cost factor; tests lower it through this variable only. */
+  BCRYPT_COST: Type.Integer({ minimum: 4, maximum: 15, default: 12 }),
+  /** Comma-separated emails that get the admin role once verified. */
+  ADMIN_EMAILS: Type.String({ default: '' }),
+  /** Failed logins allowed per account, and per client address, in one window before 429. */
+  LOGIN_MAX_FAILURES_PER_ACCOUNT: Type.Integer({ minimum: 1, default: 5 }),
+  LOGIN_MAX_FAILURES_PER_ADDRESS: Type.Integer({ minimum: 1, default: 50 }),
+  LOGIN_FAILURE_WINDOW_SECONDS: Type.Integer({ minimum: 1, default: 900 }),
+  /** Base URL of the web front end; email links point here. */
+  PUBLIC_BASE_URL: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:3000' }),
 
   /** Local mode only: keep DynamoDB Local's data under this folder instead of in memory. */
   LOCAL_DATA_DIR: Type.Optional(Type.String({ minLength: 1 })),
@@ -37,8 +58,8 @@ export const ConfigSchema = Type.Object({
   LOCAL_DYNAMODB_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 0 }),
   /** Local mode only: the Java 17+ executable that runs DynamoDB Local. */
   LOCAL_JAVA_PATH: Type.String({ minLength: 1, default: 'java' }),
-  /** Local mode only: how long a local worker may take before its message is redelivered. */
-  LOCAL_QUEUE_VISIBILITY_MS: PositiveInt
+  /** Local mode only: overrides every queue's VisibilityTimeout (how long a worker may take before redelivery). */
+  LOCAL_QUEUE_VISIBILITY_MS: Type.Optional(PositiveInt)
 })
 
 export type Config = Static<typeof ConfigSchema>
@@ -66,13 +87,14 @@ export function loadConfig(env: Env = process.env): Config {
     raw[key] = coerce(value, schema)
   }
   raw.RUNTIME_MODE ??= runtimeMode(env)
-  raw.LOCAL_QUEUE_VISIBILITY_MS ??= 30_000
   const withDefaults = Value.Default(ConfigSchema, raw)
   const firstError = Value.Errors(ConfigSchema, withDefaults).First()
   if (firstError) {
     const variable = firstError.path.replace(/^\//, '').split('/')[0] || '(root)'
     const got = env[variable]
-    throw new ConfigError(variable, got === undefined ? `is required (${firstError.message})` : `${firstError.message} (got ${JSON.stringify(got)})`)
+    const secret = (ConfigSchema.properties as Record<string, TSchema>)[variable]?.secret === true
+    const shown = secret ? '(value hidden)' : `(got ${JSON.stringify(got)})`
+    throw new ConfigError(variable, got === undefined ? `is required (${firstError.message})` : `${firstError.message} ${shown}`)
   }
   return withDefaults as Config
 }
@@ -82,6 +104,10 @@ function coerce(value: string, schema: TSchema): unknown {
     return /^-?\d+$/.test(value.trim()) ? Number(value) : value
   }
   return value
+}
+
+export function adminEmails(config: Config): Set<string> {
+  return new Set(config.ADMIN_EMAILS.split(',').map((email) => email.trim().toLowerCase()).filter(Boolean))
 }
 
 export function corsOrigins(config: Config): string[] | '*' {

@@ -1,8 +1,13 @@
-// The OpenAPI document of the API, generated from the route schemas with no I/O: the app is built with
-// placeholder config and services that are never called (routes are registered, no request is
-// served). Used by scripts/openapi.ts (openapi/openapi.json) and test/openapi.test.ts; not bundled.
+// The OpenAPI document of the API, generated from the route schemas without touching any service: the
+// app is built with placeholder config and services that are never called (routes are registered,
+// no request is served). Used by scripts/openapi.ts (openapi/openapi.json) and test/openapi.test.ts;
+// not part of any bundle.
+import { join } from 'node:path'
 import { buildApp } from './app'
 import { loadConfig } from './config'
+import { apiFunctionId, placeholderFunctionEnvironment } from './infra/placeholder-environment'
+import { projectRootFrom } from './infra/project-root'
+import { loadTemplate } from './infra/template'
 import { createLogger } from './logger'
 import type { Services } from './services'
 
@@ -11,20 +16,11 @@ export interface OpenApiDocument {
   [key: string]: unknown
 }
 
-// Resource names only reach the services, which are never called here.
-const PLACEHOLDER_ENV = {
-  RUNTIME_MODE: 'aws',
-  LOG_LEVEL: 'silent',
-  USERS_TABLE: 'openapi-placeholder',
-  PRODUCTS_TABLE: 'openapi-placeholder',
-  ORDERS_TABLE: 'openapi-placeholder',
-  PAYMENTS_TABLE: 'openapi-placeholder',
-  IDEMPOTENCY_TABLE: 'openapi-placeholder'
-}
-
 /** The document with every object's keys sorted, so it does not depend on registration order. */
 export async function buildOpenApiDocument(): Promise<OpenApiDocument> {
-  const config = loadConfig(PLACEHOLDER_ENV)
+  // The API function's settings from template.yaml (the only file read): whatever the config requires.
+  const template = loadTemplate(join(projectRootFrom(import.meta.url), 'template.yaml'))
+  const config = loadConfig({ ...placeholderFunctionEnvironment(template, apiFunctionId(template)), RUNTIME_MODE: 'aws', LOG_LEVEL: 'silent' })
   const app = await buildApp({
     config,
     services: uncallableServices(),

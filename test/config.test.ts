@@ -7,7 +7,10 @@ const tables = {
   PRODUCTS_TABLE: 'products',
   ORDERS_TABLE: 'orders',
   PAYMENTS_TABLE: 'payments',
-  IDEMPOTENCY_TABLE: 'idempotency'
+  IDEMPOTENCY_TABLE: 'idempotency',
+  SESSIONS_TABLE: 'sessions',
+  USER_EVENTS_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:user-events',
+  JWT_SECRET: 'a-test-secret-that-is-long-enough-32+'
 }
 
 t.test('defaults and local mode without AWS config', async (t) => {
@@ -50,6 +53,12 @@ t.test('a missing required variable is named', async (t) => {
   const error = t.throws(() => loadConfig(rest)) as ConfigError
   t.equal(error.variable, 'USERS_TABLE')
   t.match(error.message, /USERS_TABLE is required/)
+})
+
+t.test('a short JWT secret is refused', async (t) => {
+  const error = t.throws(() => loadConfig({ ...tables, JWT_SECRET: 'short' })) as ConfigError
+  t.equal(error.variable, 'JWT_SECRET')
+  t.notMatch(error.message, /short/, 'the secret itself is never echoed')
 })
 
 t.test('CORS origins list', async (t) => {

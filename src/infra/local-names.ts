@@ -109,3 +109,18 @@ export function functionEnvironment(template: CloudFormationTemplate, names: Int
   }
   return Object.fromEntries(Object.entries(resolveIntrinsics(merged, names) as Record<string, unknown>).map(([key, value]) => [key, String(value)]))
 }
+
+/**
+ * Template parameter values taken from the environment: a Globals variable defined as `!Ref Param`
+ * (e.g. `ADMIN_EMAILS: !Ref AdminEmails`) may be set locally through that variable.
+ */
+export function parametersFromEnvironment(template: CloudFormationTemplate, env: Record<string, string | undefined>): Record<string, string> {
+  const variables = ((template.Globals?.Function?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {})
+  const parameters: Record<string, string> = {}
+  for (const [variable, value] of Object.entries(variables)) {
+    const parameter = (value as { Ref?: unknown } | null)?.Ref
+    const given = env[variable]
+    if (typeof parameter === 'string' && template.Parameters?.[parameter] && given !== undefined && given !== '') parameters[parameter] = given
+  }
+  return parameters
+}

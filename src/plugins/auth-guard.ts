@@ -5,14 +5,11 @@
 import type { FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { ForbiddenError, UnauthorizedError } from '../domain/errors'
+import type { Principal } from '../domain/user'
 
 export type AuthLevel = 'public' | 'customer' | 'admin'
 
-export interface Principal {
-  userId: string
-  email: string
-  roles: ReadonlyArray<'customer' | 'admin'>
-}
+export type { Principal }
 
 /** Resolves the caller from the request (e.g. a bearer access token); undefined when absent. */
 export type Authenticate = (request: FastifyRequest) => Promise<Principal | undefined>

@@ -11,3 +11,6 @@ export const ErrorResponse = Type.Object(
   { $id: 'ErrorResponse', additionalProperties: true }
 )
 export type ErrorResponse = Static<typeof ErrorResponse>
+
+/** Reference to ErrorResponse for route `response` maps. */
+export const ErrorRef = Type.Ref(ErrorResponse)

@@ -4,12 +4,14 @@
 // each src/workers/<name>.ts Lambda entry looks itself up here.
 import type { Logger } from '../logger'
 import type { Services } from '../services'
+import { createNotificationWorker } from './notification-worker'
 
 export type WorkerFunction = (event: unknown) => Promise<unknown>
 
 export type Workers = Record<string, WorkerFunction>
 
-// Later issues add their workers here (notification, order, saga task handlers).
-export function createWorkers(_services: Services, _logger: Logger): Workers {
-  return {}
+export function createWorkers(services: Services, logger: Logger): Workers {
+  return {
+    notification: createNotificationWorker(services.notifications, logger) as WorkerFunction
+  }
 }

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { composeRuntime, documentClient, type Runtime } from '../../composition'
 import { loadConfig } from '../../config'
-import { functionEnvironment, localNames } from '../../infra/local-names'
+import { functionEnvironment, localNames, parametersFromEnvironment } from '../../infra/local-names'
 import { loadTemplate, type CloudFormationTemplate } from '../../infra/template'
 import { createLogger, type Logger } from '../../logger'
 import { localRoutes } from '../../routes/local'
@@ -50,8 +50,10 @@ export async function startEmbeddedRuntime(options: EmbeddedRuntimeOptions): Pro
   const template = loadTemplate(options.templatePath ?? join(options.projectRoot, 'template.yaml'))
   const names = localNames(template, {
     stackName: options.stackName ?? LOCAL_STACK_NAME,
-    parameters: { Stage: 'local', JwtSecret: env.JWT_SECRET ?? randomBytes(32).toString('hex'), CorsOrigins: env.CORS_ORIGINS ?? '' }
+    // A fresh signing secret per start unless JWT_SECRET is set: tokens never outlive a local run by accident.
+    parameters: { Stage: 'local', JwtSecret: randomBytes(32).toString('hex'), ...parametersFromEnvironment(template, env) }
   })
+  // Resource names come from the template; settings the template takes as parameters come from env.
   const config = loadConfig({ ...env, ...functionEnvironment(template, names, apiFunctionId(template)), RUNTIME_MODE: 'local' })
   const logger = options.logger ?? createLogger(config)
 

@@ -1,0 +1,63 @@
+// UserRepository on DynamoDB: the users table is keyed by normalised email (so registration is one
+// conditional put), with the `byId` index for lookups by id.
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
+import { ConflictError } from '../../domain/errors'
+import type { UserRecord } from '../../domain/user'
+import type { UserRepository } from '../../ports/user-repository'
+import { isConditionFailed } from './conditional'
+
+export class DynamoUserRepository implements UserRepository {
+  constructor(
+    private readonly documents: DynamoDBDocumentClient,
+    private readonly tableName: string
+  ) {}
+
+  async create(user: UserRecord): Promise<void> {
+    try {
+      await this.documents.send(
+        new PutCommand({ TableName: this.tableName, Item: user, ConditionExpression: 'attribute_not_exists(email)' })
+      )
+    } catch (error) {
+      if (isConditionFailed(error)) throw new ConflictError('An account with this email already exists.')
+      throw error
+    }
+  }
+
+  async findByEmail(email: string): Promise<UserRecord | undefined> {
+    const result = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: { email }, ConsistentRead: true }))
+    return result.Item as UserRecord | undefined
+  }
+
+  async findById(id: string): Promise<UserRecord | undefined> {
+    const result = await this.documents.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: 'byId',
+        KeyConditionExpression: 'id = :id',
+        ExpressionAttributeValues: { ':id': id },
+        Limit: 1
+      })
+    )
+    return result.Items?.[0] as UserRecord | undefined
+  }
+
+  async markEmailVerified(email: string, roles: UserRecord['roles'], now: string): Promise<UserRecord | undefined> {
+    try {
+      const result = await this.documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { email },
+          ConditionExpression: 'attribute_exists(email)',
+          UpdateExpression: 'SET emailVerified = :true, #roles = :roles, updatedAt = :now',
+          ExpressionAttributeNames: { '#roles': 'roles' },
+          ExpressionAttributeValues: { ':true': true, ':roles': roles, ':now': now },
+          ReturnValues: 'ALL_NEW'
+        })
+      )
+      return result.Attributes as UserRecord
+    } catch (error) {
+      if (isConditionFailed(error)) return undefined
+      throw error
+    }
+  }
+}

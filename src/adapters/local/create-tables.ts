@@ -1,0 +1,144 @@
+// Creates template.yaml's DynamoDB tables (AWS::DynamoDB::Table) in DynamoDB Local — keys, indexes,
+// billing, streams and TTL as declared there — so local tables cannot drift from the ones on AWS.
+// Tables that already exist (a persisted data folder) are left alone, but a table whose keys,
+// indexes or TTL no longer match the template is reported instead of failing obscurely later.
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DescribeTimeToLiveCommand,
+  ResourceInUseException,
+  UpdateTimeToLiveCommand,
+  waitUntilTableExists,
+  type AttributeDefinition,
+  type CreateTableCommandInput,
+  type DynamoDBClient,
+  type KeySchemaElement,
+  type Projection,
+  type ProvisionedThroughput,
+  type StreamViewType,
+  type TableDescription
+} from '@aws-sdk/client-dynamodb'
+import { resolveIntrinsics, resourcesOfType, type CloudFormationTemplate, type IntrinsicContext } from '../../infra/template'
+
+type Throughput = { ReadCapacityUnits: number | string; WriteCapacityUnits: number | string }
+
+interface IndexProperties {
+  IndexName: string
+  KeySchema: KeySchemaElement[]
+  Projection: Projection
+  ProvisionedThroughput?: Throughput
+}
+
+/** The CloudFormation properties of AWS::DynamoDB::Table that matter locally, intrinsics resolved. */
+interface TableProperties {
+  AttributeDefinitions: AttributeDefinition[]
+  KeySchema: KeySchemaElement[]
+  BillingMode?: 'PAY_PER_REQUEST' | 'PROVISIONED'
+  ProvisionedThroughput?: Throughput
+  GlobalSecondaryIndexes?: IndexProperties[]
+  LocalSecondaryIndexes?: IndexProperties[]
+  StreamSpecification?: { StreamViewType: StreamViewType }
+  TimeToLiveSpecification?: { AttributeName: string; Enabled: boolean | string }
+}
+
+/** Creates every table of the template that does not exist yet; returns all their names. */
+export async function createTablesFromTemplate(
+  client: DynamoDBClient,
+  template: CloudFormationTemplate,
+  names: IntrinsicContext
+): Promise<string[]> {
+  return Promise.all(
+    resourcesOfType(template, 'AWS::DynamoDB::Table').map(async ([logicalId, resource]) => {
+      const tableName = names.ref(logicalId)
+      if (!tableName) throw new Error(`template: no local name for table ${logicalId}`)
+      const properties = resolveIntrinsics(resource.Properties ?? {}, names) as TableProperties
+      await createTable(client, tableName, properties)
+      return tableName
+    })
+  )
+}
+
+async function createTable(client: DynamoDBClient, tableName: string, properties: TableProperties): Promise<void> {
+  let existed = false
+  try {
+    await client.send(new CreateTableCommand(createTableInput(tableName, properties)))
+  } catch (error) {
+    if (!(error instanceof ResourceInUseException)) throw error
+    existed = true
+  }
+  await waitUntilTableExists({ client, maxWaitTime: 60, minDelay: 1, maxDelay: 2 }, { TableName: tableName })
+
+  const ttl = properties.TimeToLiveSpecification
+  const wantedTtl = ttl && String(ttl.Enabled) === 'true' ? ttl.AttributeName : undefined
+  const { TimeToLiveDescription: current } = await client.send(new DescribeTimeToLiveCommand({ TableName: tableName }))
+  const currentTtl = current?.TimeToLiveStatus === 'ENABLED' || current?.TimeToLiveStatus === 'ENABLING' ? current.AttributeName : undefined
+
+  if (existed) {
+    const { Table: table } = await client.send(new DescribeTableCommand({ TableName: tableName }))
+    const drift = schemaDrift(properties, table, wantedTtl, currentTtl)
+    if (drift.length) {
+      throw new Error(
+        `Table ${tableName} in the local data differs from template.yaml (${drift.join('; ')}). ` +
+          'Delete the local data folder to recreate it.'
+      )
+    }
+  }
+  if (wantedTtl && !currentTtl) {
+    await client.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: wantedTtl, Enabled: true } }))
+  }
+}
+
+function createTableInput(tableName: string, properties: TableProperties): CreateTableCommandInput {
+  // CloudFormation's own default is PROVISIONED, which requires throughput; without it, on demand.
+  const provisioned = properties.BillingMode !== 'PAY_PER_REQUEST' && properties.ProvisionedThroughput !== undefined
+  const throughput = (value: Throughput | undefined): ProvisionedThroughput | undefined =>
+    provisioned && value ? { ReadCapacityUnits: Number(value.ReadCapacityUnits), WriteCapacityUnits: Number(value.WriteCapacityUnits) } : undefined
+  const index = (item: IndexProperties) => ({ IndexName: item.IndexName, KeySchema: item.KeySchema, Projection: item.Projection })
+  return {
+    TableName: tableName,
+    AttributeDefinitions: properties.AttributeDefinitions,
+    KeySchema: properties.KeySchema,
+    BillingMode: provisioned ? 'PROVISIONED' : 'PAY_PER_REQUEST',
+    ProvisionedThroughput: throughput(properties.ProvisionedThroughput),
+    GlobalSecondaryIndexes: properties.GlobalSecondaryIndexes?.map((item) => ({
+      ...index(item),
+      ProvisionedThroughput: throughput(item.ProvisionedThroughput ?? properties.ProvisionedThroughput)
+    })),
+    LocalSecondaryIndexes: properties.LocalSecondaryIndexes?.map(index),
+    StreamSpecification: properties.StreamSpecification
+      ? { StreamEnabled: true, StreamViewType: properties.StreamSpecification.StreamViewType }
+      : undefined
+  }
+}
+
+/** How an existing table differs from the template in what the code relies on: keys, indexes, TTL. */
+function schemaDrift(
+  properties: TableProperties,
+  table: TableDescription | undefined,
+  wantedTtl: string | undefined,
+  currentTtl: string | undefined
+): string[] {
+  const keys = (schema: KeySchemaElement[] | undefined, definitions: AttributeDefinition[] | undefined) =>
+    (schema ?? [])
+      .map((key) => `${key.AttributeName}:${definitions?.find((d) => d.AttributeName === key.AttributeName)?.AttributeType}:${key.KeyType}`)
+      .join(',')
+  const indexes = (list: Array<{ IndexName?: string; KeySchema?: KeySchemaElement[] }> | undefined, definitions: AttributeDefinition[] | undefined) =>
+    new Map((list ?? []).map((item) => [item.IndexName ?? '', keys(item.KeySchema, definitions)]))
+  const drift: string[] = []
+
+  const wantedKey = keys(properties.KeySchema, properties.AttributeDefinitions)
+  const actualKey = keys(table?.KeySchema, table?.AttributeDefinitions)
+  if (wantedKey !== actualKey) drift.push(`key ${actualKey}, template ${wantedKey}`)
+  for (const kind of ['GlobalSecondaryIndexes', 'LocalSecondaryIndexes'] as const) {
+    const wanted = indexes(properties[kind], properties.AttributeDefinitions)
+    const actual = indexes(table?.[kind], table?.AttributeDefinitions)
+    for (const [name, key] of wanted) {
+      if (!actual.has(name)) drift.push(`index ${name} missing`)
+      else if (actual.get(name) !== key) drift.push(`index ${name} key ${actual.get(name)}, template ${key}`)
+    }
+    for (const name of actual.keys()) if (!wanted.has(name)) drift.push(`index ${name} not in the template`)
+  }
+  // TTL not enabled yet is no drift: an earlier run may have stopped between the two calls; it is enabled next.
+  if (currentTtl !== undefined && currentTtl !== wantedTtl) drift.push(`TTL on ${currentTtl}, template ${wantedTtl ?? 'no TTL'}`)
+  return drift
+}

@@ -1,0 +1,92 @@
+// Users and authentication routes: HTTP shapes and status codes only; rules live in AuthService and
+// UserService.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { principalOf } from '../plugins/auth-guard'
+import { ErrorRef } from '../schemas/common'
+import {
+  LoginBody,
+  LogoutBody,
+  RefreshBody,
+  RegisterBody,
+  TokensResponse,
+  UserIdParams,
+  UserResponse,
+  VerifyEmailBody
+} from '../schemas/users'
+import type { AuthService } from '../services/auth-service'
+import type { UserService } from '../services/user-service'
+
+export interface UsersRoutesOptions {
+  auth: AuthService
+  users: UserService
+}
+
+export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async (app, { auth, users }) => {
+  const tags = ['users']
+
+  app.post(
+    '/users/register',
+    {
+      config: { auth: 'public' },
+      schema: { tags, summary: 'Create an account', body: RegisterBody, response: { 201: UserResponse, 400: ErrorRef, 409: ErrorRef } }
+    },
+    async (request, reply) => reply.code(201).send({ user: await auth.register(request.body, request.id) })
+  )
+
+  app.post(
+    '/users/login',
+    {
+      config: { auth: 'public' },
+      schema: { tags, summary: 'Log in', body: LoginBody, response: { 200: TokensResponse, 401: ErrorRef, 429: ErrorRef } }
+    },
+    async (request) => auth.login(request.body.email, request.body.password, request.ip)
+  )
+
+  app.post(
+    '/users/token/refresh',
+    {
+      config: { auth: 'public' },
+      schema: { tags, summary: 'Exchange a refresh token (rotated on use)', body: RefreshBody, response: { 200: TokensResponse, 401: ErrorRef } }
+    },
+    async (request) => auth.refresh(request.body.refreshToken)
+  )
+
+  app.post(
+    '/users/logout',
+    {
+      config: { auth: 'customer' },
+      schema: { tags, summary: 'Revoke refresh tokens', body: LogoutBody, response: { 204: { type: 'null' }, 401: ErrorRef } }
+    },
+    async (request, reply) => {
+      await auth.logout(principalOf(request).userId, request.body?.refreshToken)
+      return reply.code(204).send()
+    }
+  )
+
+  app.post(
+    '/users/verify-email',
+    {
+      config: { auth: 'public' },
+      schema: { tags, summary: 'Verify an email address with the token from the email', body: VerifyEmailBody, response: { 200: UserResponse, 400: ErrorRef } }
+    },
+    async (request) => ({ user: await auth.verifyEmail(request.body.token) })
+  )
+
+  app.get(
+    '/users/me',
+    { config: { auth: 'customer' }, schema: { tags, summary: 'The caller', response: { 200: UserResponse, 401: ErrorRef, 404: ErrorRef } } },
+    async (request) => {
+      const caller = principalOf(request)
+      return { user: await users.get(caller, caller.userId) }
+    }
+  )
+
+  app.get(
+    '/users/:id',
+    {
+      config: { auth: 'customer' },
+      schema: { tags, summary: 'A user (self, or any user for admins)', params: UserIdParams, response: { 200: UserResponse, 401: ErrorRef, 404: ErrorRef } }
+    },
+    async (request) => ({ user: await users.get(principalOf(request), request.params.id) })
+  )
+}

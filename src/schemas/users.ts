@@ -1,0 +1,52 @@
+// Request and response schemas of the users routes.
+import { Type, type Static } from '@sinclair/typebox'
+
+export const UserSchema = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    email: Type.String({ format: 'email' }),
+    firstName: Type.String(),
+    lastName: Type.String(),
+    roles: Type.Array(Type.Union([Type.Literal('customer'), Type.Literal('admin')])),
+    emailVerified: Type.Boolean(),
+    createdAt: Type.String({ format: 'date-time' })
+  },
+  { $id: 'User' }
+)
+
+const Name = Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' })
+
+// Surrounding spaces are allowed (the service trims and lower-cases); the rest must look like an email.
+const EmailInput = Type.String({ maxLength: 254, pattern: '^\\s*[^\\s@]+@[^\\s@]+\\.[^\\s@]+\\s*$', description: 'An email address' })
+
+export const RegisterBody = Type.Object({
+  email: EmailInput,
+  // Length in bytes (8–72 in UTF-8) is checked by the service; this bound only caps the body.
+  password: Type.String({ minLength: 8, maxLength: 512, description: '8 characters to 72 bytes in UTF-8' }),
+  firstName: Name,
+  lastName: Name
+})
+export type RegisterBody = Static<typeof RegisterBody>
+
+export const LoginBody = Type.Object({
+  email: Type.String({ minLength: 1, maxLength: 254 }),
+  password: Type.String({ minLength: 1, maxLength: 512 })
+})
+export type LoginBody = Static<typeof LoginBody>
+
+export const RefreshBody = Type.Object({ refreshToken: Type.String({ minLength: 1, maxLength: 4096 }) })
+export const LogoutBody = Type.Object({
+  refreshToken: Type.Optional(Type.String({ minLength: 1, maxLength: 4096, description: 'Revoke only this session; omit to revoke all.' }))
+})
+export const VerifyEmailBody = Type.Object({ token: Type.String({ minLength: 1, maxLength: 4096 }) })
+
+export const UserResponse = Type.Object({ user: Type.Ref(UserSchema) })
+
+export const TokensResponse = Type.Object({
+  token: Type.String({ description: 'Access token (Bearer).' }),
+  refreshToken: Type.String(),
+  expiresIn: Type.Integer({ description: 'Seconds until the access token expires.' }),
+  user: Type.Ref(UserSchema)
+})
+
+export const UserIdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) })
