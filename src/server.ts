@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from './app'
 import { startEmbeddedRuntime, type EmbeddedRuntime } from './adapters/local/embedded-runtime'
-import { JavaMissingError } from './adapters/local/dynamodb-local'
+import { DynamoDbLocalNotInstalledError, JavaMissingError } from './adapters/local/dynamodb-local'
 import { awsRuntimeOnce } from './composition'
 import { ConfigError, runtimeMode } from './config'
 import { projectRootFrom } from './infra/project-root'
@@ -61,7 +61,7 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   // Startup errors the user can fix get one clear line, not a stack trace.
-  if (error instanceof ConfigError || error instanceof JavaMissingError) {
+  if (error instanceof ConfigError || error instanceof JavaMissingError || error instanceof DynamoDbLocalNotInstalledError) {
     console.error((error as Error).message)
   } else {
     console.error('Startup failed:', error)

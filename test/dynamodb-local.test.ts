@@ -1,7 +1,7 @@
 // DynamoDB Local for the embedded runtime: fetching it (scripts/dynamodb-local.mjs), starting and
 // stopping it, tables created from the real template.yaml, persistence, clear errors when Java or
 // the emulator is missing, the table-store readiness probe, and that Java never outlives us.
-import { spawn } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:net'
@@ -101,7 +101,7 @@ t.test('a tarball whose checksum differs is refused, naming both hashes', async 
   t.match(error?.message, sha256)
 })
 
-t.test('tables from template.yaml: keys, indexes and TTL as declared; idempotent; readiness probe', async (t) => {
+t.test('tables from template.yaml: keys, indexes and TTL as declared; idempotent; drift reported; readiness probe', async (t) => {
   const local = await startDynamoDbLocal({})
   t.teardown(() => local.stop())
   const client = clientFor(local)
@@ -156,6 +156,19 @@ t.test('tables from template.yaml: keys, indexes and TTL as declared; idempotent
   t.same(await createTablesFromTemplate(client, template, names), created)
   t.same((await client.send(new GetItemCommand({ TableName: tableName('UsersTable'), Key: { email: item.email } }))).Item, item)
 
+  // A template changed since the tables were made (a persisted data folder) is reported, not ignored.
+  const changed = structuredClone(template)
+  const orders = changed.Resources.OrdersTable?.Properties as unknown as TemplateTable
+  orders.AttributeDefinitions.push({ AttributeName: 'status', AttributeType: 'S' })
+  orders.GlobalSecondaryIndexes?.push({ IndexName: 'byStatus', KeySchema: [{ AttributeName: 'status', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } })
+  await t.rejects(createTablesFromTemplate(client, changed, names), {
+    message: 'Table ddb-test-orders in the local data differs from template.yaml (index byStatus missing). Delete the local data folder to recreate it.'
+  })
+  const idempotency = structuredClone(template)
+  const ttlSpec = (idempotency.Resources.IdempotencyTable?.Properties as unknown as TemplateTable).TimeToLiveSpecification
+  if (ttlSpec) ttlSpec.AttributeName = 'ttl'
+  await t.rejects(createTablesFromTemplate(client, idempotency, names), { message: /ddb-test-idempotency .*\(TTL on expiresAt, template ttl\)/ })
+
   const probe = new TableStoreProbe(client, tableName('UsersTable'))
   t.equal(probe.name, 'tableStore')
   await t.resolves(probe.check(), 'ready while DynamoDB Local runs')
@@ -164,19 +177,6 @@ t.test('tables from template.yaml: keys, indexes and TTL as declared; idempotent
   await local.stop()
   t.notOk(isRunning(local.pid), 'stop() resolves after Java has exited')
   await t.rejects(probe.check(), 'not ready once DynamoDB Local is gone')
-})
-
-t.test('a template table that changed since the data was persisted is reported', async (t) => {
-  const local = await startDynamoDbLocal({})
-  t.teardown(() => local.stop())
-  const client = clientFor(local)
-  t.teardown(() => client.destroy())
-  await createTablesFromTemplate(client, template, names)
-
-  const changed = structuredClone(template)
-  const orders = changed.Resources.OrdersTable?.Properties as unknown as TemplateTable
-  orders.GlobalSecondaryIndexes = []
-  await t.rejects(createTablesFromTemplate(client, changed, names), { message: /ddb-test-orders .*index byUser not in the template/ })
 })
 
 t.test('with a data folder, tables and items survive a restart', async (t) => {
@@ -237,41 +237,52 @@ t.test('a port that is taken fails fast with the reason', async (t) => {
   await t.rejects(startDynamoDbLocal({ port }), { message: new RegExp(`cannot listen on port ${port}: it is in use`) })
 })
 
-// Java must never outlive the process that started it, however that process ends.
-const endings: Array<[string, string, (child: ReturnType<typeof spawn>) => void]> = [
-  ['is SIGKILLed', 'sigkill', () => {}],
-  ['crashes (uncaught exception)', 'crash', () => {}],
-  ['ends normally without calling stop()', 'exit', () => {}],
-  // Ctrl-C in a terminal signals the whole foreground process group.
-  ['gets Ctrl-C (SIGINT to its process group)', 'wait', (child) => process.kill(-(child.pid as number), 'SIGINT')]
-]
-for (const [how, mode, end] of endings) {
-  t.test(`no orphan Java when the Node process ${how}`, async (t) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'test/fixtures/dynamodb/start-and-die.ts'), mode], {
-      cwd: projectRoot,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe']
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (text: string) => {
-      stdout += text
-      if (stdout.includes('\n')) end(child)
-    })
-    child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text))
-    const exited = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
-      child.once('exit', (code, signal) => done({ code, signal }))
-    )
-    const report = JSON.parse(stdout.split('\n')[0] || 'null') as { pid: number; alive: boolean } | null
-    t.ok(report, `child reported the Java pid (stderr: ${stderr})`)
-    if (!report) return
-    t.ok(report.alive, 'Java was running')
-    if (mode === 'sigkill') t.equal(exited.signal, 'SIGKILL')
-    if (mode === 'crash') t.equal(exited.code, 1)
-    if (mode === 'exit') t.equal(exited.code, 0, 'a running DynamoDB Local does not keep the process alive')
-    if (mode === 'wait') t.equal(exited.signal, 'SIGINT')
+// Java must never outlive the process that started it, however that process ends. The four
+// children run at once (each starts its own DynamoDB Local).
+t.test('no orphan Java, however the Node process that started it ends', async (t) => {
+  const endings: Array<{ how: string; mode: string; end?: (child: ChildProcess) => void; expect: { code?: number; signal?: string } }> = [
+    { how: 'is SIGKILLed', mode: 'sigkill', expect: { signal: 'SIGKILL' } },
+    { how: 'crashes (uncaught exception)', mode: 'crash', expect: { code: 1 } },
+    // Also shows that a running DynamoDB Local does not keep the process alive.
+    { how: 'ends normally without calling stop()', mode: 'exit', expect: { code: 0 } },
+    // Ctrl-C in a terminal signals the whole foreground process group.
+    { how: 'gets Ctrl-C (SIGINT to its process group)', mode: 'wait', end: (child) => process.kill(-(child.pid as number), 'SIGINT'), expect: { signal: 'SIGINT' } }
+  ]
+  const results = await Promise.all(endings.map(({ mode, end }) => runChild(mode, end)))
+  for (const [index, { how, expect }] of endings.entries()) {
+    const { report, code, signal, stderr } = results[index] as ChildResult
+    t.ok(report?.alive, `${how}: Java was running (child stderr: ${stderr})`)
+    t.same({ code: expect.code ?? code, signal: expect.signal ?? signal }, { code, signal }, `${how}: child ended as intended`)
+    if (!report) continue
     const dead = await gone(report.pid)
     if (!dead) process.kill(report.pid, 'SIGKILL')
-    t.ok(dead, 'Java is gone')
+    t.ok(dead, `${how}: Java is gone`)
+  }
+})
+
+interface ChildResult {
+  report: { pid: number; alive: boolean } | undefined
+  code: number | null
+  signal: NodeJS.Signals | null
+  stderr: string
+}
+
+async function runChild(mode: string, end?: (child: ChildProcess) => void): Promise<ChildResult> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'test/fixtures/dynamodb/start-and-die.ts'), mode], {
+    cwd: projectRoot,
+    detached: true, // its own process group, like a program started from a terminal
+    stdio: ['ignore', 'pipe', 'pipe']
   })
+  let stdout = ''
+  let stderr = ''
+  child.stdout?.setEncoding('utf8').on('data', (text: string) => {
+    stdout += text
+    if (stdout.includes('\n')) end?.(child)
+  })
+  child.stderr?.setEncoding('utf8').on('data', (text: string) => (stderr += text))
+  const { code, signal } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
+    child.once('exit', (code, signal) => done({ code, signal }))
+  )
+  const line = stdout.split('\n')[0]
+  return { report: line ? (JSON.parse(line) as ChildResult['report']) : undefined, code, signal, stderr }
 }

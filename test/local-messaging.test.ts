@@ -3,8 +3,6 @@
 // batch failures, redrive to dead-letter queues, visibility timeouts, and correlation ids reaching the
 // workers' log lines through createSqsWorker.
 import { createHash } from 'node:crypto'
-import { readFileSync } from 'node:fs'
-import { Writable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import t, { type Test } from 'tap'
 import type { SQSEvent, SQSRecord } from 'aws-lambda'
@@ -16,11 +14,13 @@ import { loadTemplate, parseTemplate } from '../src/infra/template'
 import { createLogger } from '../src/logger'
 import type { EventEnvelope } from '../src/ports/event-bus'
 import { createSqsWorker } from '../src/workers/sqs-worker'
+import { loadAwsEvent } from './helpers/aws-events'
+import { LogCapture } from './helpers/log-capture'
 
 type Handler = (event: SQSEvent) => unknown
 
 const template = loadTemplate(fileURLToPath(new URL('./fixtures/messaging.template.yaml', import.meta.url)))
-const fixture = JSON.parse(readFileSync(new URL('./fixtures/aws-events/sqs-event.concrete.json', import.meta.url), 'utf8')) as SQSEvent
+const fixture = loadAwsEvent<SQSEvent>('sqs-event.concrete.json')
 const names = localNames(template, { stackName: 'test' })
 const PAYMENT_TOPIC = names.ref('PaymentEventsTopic') as string
 const ORDER_TOPIC = names.ref('OrderEventsTopic') as string
@@ -326,13 +326,8 @@ t.test('a message whose worker outlives the visibility timeout is received again
 })
 
 t.test('the correlation id reaches the worker and its log lines (createSqsWorker)', async (t) => {
-  const lines: Array<Record<string, unknown>> = []
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>)
-      done()
-    }
-  })
+  const stream = new LogCapture()
+  const lines = stream.lines
   const logger = createLogger({ LOG_LEVEL: 'info', RUNTIME_MODE: 'local' }, stream)
   const handled: EventEnvelope[] = []
   const worker = (name: string) =>

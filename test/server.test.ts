@@ -9,38 +9,38 @@ import { projectRoot } from './helpers/build'
 
 const SERVER = join(projectRoot, 'src', 'server.ts')
 
-function startServer(env: Record<string, string>): ChildProcessWithoutNullStreams {
-  return spawn(process.execPath, ['--import', 'tsx', SERVER], {
+interface RunningServer {
+  child: ChildProcessWithoutNullStreams
+  /** Resolves with the first match of `pattern` in everything the server has printed so far or prints later. */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>
+}
+
+function startServer(env: Record<string, string>): RunningServer {
+  const child = spawn(process.execPath, ['--import', 'tsx', SERVER], {
     cwd: projectRoot,
     env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', ...env },
     stdio: 'pipe'
   })
-}
-
-async function outputOf(child: ChildProcessWithoutNullStreams, pattern: RegExp, timeoutMs = 60_000): Promise<RegExpMatchArray> {
-  let seen = ''
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}; output:\n${seen}`)), timeoutMs)
-    const onData = (chunk: Buffer) => {
-      seen += chunk.toString()
-      const match = seen.match(pattern)
-      if (match) {
-        clearTimeout(timer)
-        resolve(match)
-      }
+  let output = ''
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
+  const waitFor = async (pattern: RegExp, timeoutMs = 60_000) => {
+    const deadline = Date.now() + timeoutMs
+    while (Date.now() < deadline) {
+      const match = output.match(pattern)
+      if (match) return match
+      if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode} before ${pattern}; output:\n${output}`)
+      await new Promise((resolve) => setTimeout(resolve, 50))
     }
-    child.stdout.on('data', onData)
-    child.stderr.on('data', onData)
-    child.once('exit', (code) => {
-      clearTimeout(timer)
-      reject(new Error(`server exited with ${code} before ${pattern}; output:\n${seen}`))
-    })
-  })
+    throw new Error(`timed out waiting for ${pattern}; output:\n${output}`)
+  }
+  return { child, waitFor }
 }
 
 function javaProcessesOnPort(port: string): string[] {
   try {
-    return execFileSync('pgrep', ['-f', `DynamoDBLocal.jar.*-port ${port}( |$)`], { encoding: 'utf8' }).split('\n').filter(Boolean)
+    // The java process itself, not the `sh -c` watchdog whose command line also names the jar.
+    return execFileSync('pgrep', ['-f', `^[^ ]*java .*DynamoDBLocal.jar.*-port ${port}( |$)`], { encoding: 'utf8' }).split('\n').filter(Boolean)
   } catch {
     return [] // pgrep exits 1 when nothing matches
   }
@@ -57,10 +57,10 @@ async function waitFor(check: () => boolean, timeoutMs = 10_000): Promise<boolea
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   t.test(`starts the embedded runtime, serves /health and /docs, and ${signal} leaves no java behind`, async (t) => {
-    const child = startServer({})
+    const { child, waitFor: waitForOutput } = startServer({})
     t.teardown(() => void child.kill('SIGKILL'))
-    const [, url] = await outputOf(child, /listening on (http:\/\/[^\s]+)/)
-    const [, dynamoPort] = await outputOf(child, /DynamoDB Local at http:\/\/127\.0\.0\.1:(\d+)/)
+    const [, url] = await waitForOutput(/listening on (http:\/\/[^\s]+)/)
+    const [, dynamoPort] = await waitForOutput(/DynamoDB Local at http:\/\/127\.0\.0\.1:(\d+)/)
     t.equal(javaProcessesOnPort(dynamoPort as string).length, 1, 'DynamoDB Local is running')
 
     const health = await fetch(`${url}/health`)
@@ -79,7 +79,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 t.test('bad config stops startup with one line naming the variable', async (t) => {
-  const child = startServer({ PORT: 'eighty' })
+  const { child } = startServer({ PORT: 'eighty' })
   let stderr = ''
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
   const [code] = await once(child, 'exit')
@@ -89,7 +89,7 @@ t.test('bad config stops startup with one line naming the variable', async (t) =
 })
 
 t.test('a missing Java stops startup with one clear line', async (t) => {
-  const child = startServer({ LOCAL_JAVA_PATH: '/nonexistent/bin/java' })
+  const { child } = startServer({ LOCAL_JAVA_PATH: '/nonexistent/bin/java' })
   let stderr = ''
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
   const [code] = await once(child, 'exit')

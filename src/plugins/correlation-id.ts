@@ -7,7 +7,7 @@ import type { IncomingMessage } from 'node:http'
 import fp from 'fastify-plugin'
 
 export const CORRELATION_HEADER = 'x-correlation-id'
-const WELL_FORMED = /^[A-Za-z0-9._:-]{1,128}$/
+const WELL_FORMED = /^[A-Za-z0-9._:=+/-]{1,128}$/
 
 /**
  * Fastify `genReqId`: the caller's `x-correlation-id` if it is safe to log and echo; else the

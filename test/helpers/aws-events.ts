@@ -3,9 +3,9 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Context } from 'aws-lambda'
-import { projectRoot } from './build'
+import { projectRootFrom } from '../../src/infra/project-root'
 
-export const AWS_EVENTS_DIR = join(projectRoot, '..', 'shared', 'fixtures', 'aws-events')
+export const AWS_EVENTS_DIR = join(projectRootFrom(import.meta.url), '..', 'shared', 'fixtures', 'aws-events')
 
 export function loadAwsEvent<T>(file: string, fill: Record<string, string | object> = {}): T {
   const path = join(AWS_EVENTS_DIR, file)

@@ -2,7 +2,6 @@
 // One DynamoDB Local per test process (started on first use); every build(t) gets its own stack name,
 // so its own fresh tables, bus and workflow runner. Everything is closed when the test ends.
 import { randomBytes } from 'node:crypto'
-import { Writable } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
 import type { Test } from 'tap'
 import { buildApp } from '../../src/app'
@@ -10,6 +9,7 @@ import { startDynamoDbLocal, type DynamoDbLocal } from '../../src/adapters/local
 import { startEmbeddedRuntime, type EmbeddedRuntime } from '../../src/adapters/local/embedded-runtime'
 import { projectRootFrom } from '../../src/infra/project-root'
 import { createLogger } from '../../src/logger'
+import { LogCapture } from './log-capture'
 
 export const projectRoot = projectRootFrom(import.meta.url)
 
@@ -19,18 +19,6 @@ let shared: Promise<DynamoDbLocal> | undefined
 export function sharedDynamoDbLocal(): Promise<DynamoDbLocal> {
   shared ??= startDynamoDbLocal({})
   return shared
-}
-
-/** Collects JSON log lines so tests can assert what was (and was not) logged. */
-export class LogCapture extends Writable {
-  readonly lines: Array<Record<string, unknown>> = []
-  override _write(chunk: Buffer, _encoding: string, done: () => void) {
-    for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) this.lines.push(JSON.parse(line))
-    done()
-  }
-  text(): string {
-    return this.lines.map((line) => JSON.stringify(line)).join('\n')
-  }
 }
 
 export interface BuildOptions {

@@ -41,6 +41,17 @@ interface TableProperties {
   TimeToLiveSpecification?: { AttributeName: string; Enabled: boolean | string }
 }
 
+const USED_PROPERTIES = new Set([
+  'AttributeDefinitions',
+  'KeySchema',
+  'BillingMode',
+  'ProvisionedThroughput',
+  'GlobalSecondaryIndexes',
+  'LocalSecondaryIndexes',
+  'StreamSpecification',
+  'TimeToLiveSpecification'
+])
+
 /** Creates every table of the template that does not exist yet; returns all their names. */
 export async function createTablesFromTemplate(
   client: DynamoDBClient,
@@ -51,7 +62,9 @@ export async function createTablesFromTemplate(
     resourcesOfType(template, 'AWS::DynamoDB::Table').map(async ([logicalId, resource]) => {
       const tableName = names.ref(logicalId)
       if (!tableName) throw new Error(`template: no local name for table ${logicalId}`)
-      const properties = resolveIntrinsics(resource.Properties ?? {}, names) as TableProperties
+      // Only the properties used here are resolved: others (KMS keys, tags) may name things that do not exist locally.
+      const used = Object.entries(resource.Properties ?? {}).filter(([key]) => USED_PROPERTIES.has(key))
+      const properties = resolveIntrinsics(Object.fromEntries(used), names) as TableProperties
       await createTable(client, tableName, properties)
       return tableName
     })
@@ -63,7 +76,8 @@ async function createTable(client: DynamoDBClient, tableName: string, properties
   try {
     await client.send(new CreateTableCommand(createTableInput(tableName, properties)))
   } catch (error) {
-    if (!(error instanceof ResourceInUseException)) throw error
+    // By name too: another copy of the SDK in node_modules would have its own class.
+    if (!(error instanceof ResourceInUseException || (error as Error).name === 'ResourceInUseException')) throw error
     existed = true
   }
   await waitUntilTableExists({ client, maxWaitTime: 60, minDelay: 1, maxDelay: 2 }, { TableName: tableName })
@@ -100,11 +114,14 @@ function createTableInput(tableName: string, properties: TableProperties): Creat
     KeySchema: properties.KeySchema,
     BillingMode: provisioned ? 'PROVISIONED' : 'PAY_PER_REQUEST',
     ProvisionedThroughput: throughput(properties.ProvisionedThroughput),
-    GlobalSecondaryIndexes: properties.GlobalSecondaryIndexes?.map((item) => ({
-      ...index(item),
-      ProvisionedThroughput: throughput(item.ProvisionedThroughput ?? properties.ProvisionedThroughput)
-    })),
-    LocalSecondaryIndexes: properties.LocalSecondaryIndexes?.map(index),
+    // DynamoDB rejects an empty index list; CloudFormation reads it as "no indexes".
+    GlobalSecondaryIndexes: properties.GlobalSecondaryIndexes?.length
+      ? properties.GlobalSecondaryIndexes.map((item) => ({
+          ...index(item),
+          ProvisionedThroughput: throughput(item.ProvisionedThroughput ?? properties.ProvisionedThroughput)
+        }))
+      : undefined,
+    LocalSecondaryIndexes: properties.LocalSecondaryIndexes?.length ? properties.LocalSecondaryIndexes.map(index) : undefined,
     StreamSpecification: properties.StreamSpecification
       ? { StreamEnabled: true, StreamViewType: properties.StreamSpecification.StreamViewType }
       : undefined

@@ -17,7 +17,8 @@ export interface DynamoDbLocalOptions {
   dataDir?: string
   /** 0 or absent: a free loopback port. */
   port?: number
-  log?: (msg: string) => void
+  /** Receives DynamoDB Local's output at 'debug' and problems (e.g. an unexpected exit) at 'warn'. */
+  log?: (msg: string, level?: 'debug' | 'warn') => void
   /** The Java 17+ executable; `java` on PATH by default. */
   javaPath?: string
   /** The extracted emulator; `.cache/dynamodb-local` in the project root by default. */
@@ -82,7 +83,11 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   }
 }
 
+// A passed check holds for the life of the process (tests start many instances).
+const javaChecked = new Set<string>()
+
 async function checkJava(javaPath: string): Promise<void> {
+  if (javaChecked.has(javaPath)) return
   let output: string
   try {
     const { stdout, stderr } = await new Promise<{ stdout: string; stderr: string }>((done, fail) => {
@@ -98,6 +103,7 @@ async function checkJava(javaPath: string): Promise<void> {
   if (!match) throw new JavaMissingError(`cannot tell the version of ${javaPath}`)
   const major = match[1] === '1' ? Number(match[2]) : Number(match[1])
   if (major < MIN_JAVA_VERSION) throw new JavaMissingError(`${javaPath} is Java ${major}`)
+  javaChecked.add(javaPath)
 }
 
 function freeLoopbackPort(): Promise<number> {
@@ -158,7 +164,7 @@ interface LaunchOptions {
   emulatorDir: string
   dataDir: string | undefined
   port: number
-  log?: (msg: string) => void
+  log?: (msg: string, level?: 'debug' | 'warn') => void
   startTimeoutMs?: number
 }
 
@@ -184,12 +190,12 @@ async function launch(options: LaunchOptions): Promise<DynamoDbLocal> {
   let failStart: (error: Error) => void = () => {}
   const startFailed = new Promise<never>((_, fail) => (failStart = fail))
   startFailed.catch(() => {})
-  const output = new OutputTail(log, () => failStart(new Error('it failed')))
+  const output = new OutputTail(log, () => failStart(new Error('Java reported a fatal error')))
   child.stdout?.setEncoding('utf8').on('data', (text: string) => output.add('stdout', text))
   child.stderr?.setEncoding('utf8').on('data', (text: string) => output.add('stderr', text))
 
   // Errors after startup (a failed kill, a closed pipe) are reported by the exit they lead to.
-  child.on('error', (error) => log(`DynamoDB Local launcher: ${error.message}`))
+  child.on('error', (error) => log(`DynamoDB Local launcher: ${error.message}`, 'warn'))
   child.stdin?.on('error', () => {})
 
   let exited = false
@@ -215,7 +221,7 @@ async function launch(options: LaunchOptions): Promise<DynamoDbLocal> {
   void exit.then((how) => {
     failStart(new Error(`it exited (${how})`))
     process.off('exit', onProcessExit)
-    if (!stopping) log(`DynamoDB Local exited unexpectedly (${how})${output.describe()}`)
+    if (!stopping) log(`DynamoDB Local exited unexpectedly (${how})${output.describe()}`, 'warn')
   })
 
   const endpoint = `http://127.0.0.1:${port}`

@@ -11,7 +11,7 @@ import { loadTemplate, type CloudFormationTemplate } from '../../infra/template'
 import { createLogger, type Logger } from '../../logger'
 import { localRoutes } from '../../routes/local'
 import { createTablesFromTemplate } from './create-tables'
-import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local'
+import { dynamoDbLocalClientConfig, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local'
 import { LocalMailbox } from './local-mailbox'
 import { createLocalMessaging, type LocalMessaging } from './local-messaging'
 import { createLocalWorkflow, type LocalWorkflow } from './local-workflow'
@@ -63,11 +63,11 @@ export async function startEmbeddedRuntime(options: EmbeddedRuntimeOptions): Pro
       dataDir: config.LOCAL_DATA_DIR,
       port: config.LOCAL_DYNAMODB_PORT,
       javaPath: config.LOCAL_JAVA_PATH,
-      log: (line: string) => logger.debug(line)
+      log: (line, level = 'debug') => logger[level](line)
     })
   }
   const endpoint = options.dynamodbEndpoint ?? (dynamodbLocal as DynamoDbLocal).endpoint
-  const dynamodb = new DynamoDBClient({ endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } })
+  const dynamodb = new DynamoDBClient(dynamoDbLocalClientConfig(endpoint))
   try {
     await createTablesFromTemplate(dynamodb, template, names)
   } catch (error) {
