@@ -11,8 +11,12 @@ import { DOCS_PREFIX, docsPlugin } from './plugins/docs'
 import { errorHandlerPlugin } from './plugins/error-handler'
 import { buildValidator } from './plugins/validator-compiler'
 import { healthRoutes } from './routes/health'
+import { ordersRoutes } from './routes/orders'
+import { productsRoutes } from './routes/products'
 import { usersRoutes } from './routes/users'
 import { ErrorResponse } from './schemas/common'
+import { AdminProductSchema, ProductSchema } from './schemas/products'
+import { OrderSchema } from './schemas/orders'
 import { UserSchema } from './schemas/users'
 import type { Services } from './services'
 
@@ -39,6 +43,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   app.addSchema(ErrorResponse)
   app.addSchema(UserSchema)
+  app.addSchema(ProductSchema)
+  app.addSchema(AdminProductSchema)
+  app.addSchema(OrderSchema)
   await app.register(correlationIdPlugin)
   await app.register(errorHandlerPlugin)
   await app.register(authGuardPlugin, { authenticate: options.authenticate, publicPrefixes: [DOCS_PREFIX], publicRoutes: ['OPTIONS *'] })
@@ -47,6 +54,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   await app.register(healthRoutes, { health: services.health })
   await app.register(usersRoutes, { auth: services.auth, users: services.users })
+  await app.register(productsRoutes, { catalog: services.catalog })
+  await app.register(ordersRoutes, { orders: services.orders })
   if (options.localRoutes) await app.register(options.localRoutes, { prefix: '/_local' })
 
   return app

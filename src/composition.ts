@@ -1,5 +1,6 @@
 // The composition root: builds clients, adapters, services and workers once per process (Lambda init,
 // container start, or the embedded runtime) and hands the same services to the API and every worker.
+import { createHmac } from 'node:crypto'
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { SESv2Client } from '@aws-sdk/client-sesv2'
 import { SFNClient } from '@aws-sdk/client-sfn'
@@ -9,7 +10,10 @@ import { SesMailer } from './adapters/aws/ses-mailer'
 import { SfnWorkflowRunner } from './adapters/aws/sfn-workflow'
 import { SnsEventBus } from './adapters/aws/sns-event-bus'
 import { DynamoAttemptCounter } from './adapters/dynamodb/attempt-counter'
+import { DynamoIdempotencyStore } from './adapters/dynamodb/idempotency-store'
+import { DynamoOrderRepository } from './adapters/dynamodb/order-repository'
 import { DynamoProcessedEvents } from './adapters/dynamodb/processed-events'
+import { DynamoProductRepository } from './adapters/dynamodb/product-repository'
 import { DynamoSessionStore } from './adapters/dynamodb/session-store'
 import { TableStoreProbe } from './adapters/dynamodb/table-store-probe'
 import { DynamoUserRepository } from './adapters/dynamodb/user-repository'
@@ -22,7 +26,12 @@ import type { Mailer } from './ports/mailer'
 import type { WorkflowRunner } from './ports/workflow'
 import type { Services } from './services'
 import { AuthService } from './services/auth-service'
+import { CatalogService } from './services/catalog-service'
+import { OrderSaga } from './services/order-saga'
+import { OrderService } from './services/order-service'
+import { CursorCodec } from './services/cursor'
 import { HealthService } from './services/health-service'
+import { Idempotency } from './services/idempotency'
 import { NotificationService } from './services/notification-service'
 import { PasswordHasher } from './services/password-hasher'
 import { TokenService } from './services/token-service'
@@ -53,6 +62,9 @@ export function documentClient(dynamodb: DynamoDBClient): DynamoDBDocumentClient
 export function createServices(config: Config, adapters: Adapters): Services {
   const { documents } = adapters
   const userRepository = new DynamoUserRepository(documents, config.USERS_TABLE)
+  // The cursor key is derived from JWT_SECRET (HMAC with a fixed label, for domain separation), so
+  // no second secret is needed and a cursor MAC can never double as a token signature.
+  const cursors = new CursorCodec(createHmac('sha256', config.JWT_SECRET).update('cursor').digest('hex'))
   const tokens = new TokenService({
     secret: config.JWT_SECRET,
     issuer: config.JWT_ISSUER,
@@ -77,11 +89,31 @@ export function createServices(config: Config, adapters: Adapters): Services {
       maxFailuresPerAddress: config.LOGIN_MAX_FAILURES_PER_ADDRESS
     }
   )
+  const products = new DynamoProductRepository(documents, config.PRODUCTS_TABLE)
+  const orderRepository = new DynamoOrderRepository(documents, config.ORDERS_TABLE, config.PRODUCTS_TABLE)
+  const notifications = new NotificationService(adapters.mailer, new DynamoProcessedEvents(documents, config.IDEMPOTENCY_TABLE), auth, config.PUBLIC_BASE_URL)
+  const orders = new OrderService(
+    orderRepository,
+    async (ids) => [...(await products.getMany(ids)).values()],
+    adapters.eventBus,
+    adapters.workflow,
+    cursors,
+    {
+      orderEventsTopicArn: config.ORDER_EVENTS_TOPIC_ARN,
+      orderStateMachineArn: config.ORDER_STATE_MACHINE_ARN,
+      paymentWindowSeconds: config.PAYMENT_WINDOW_SECONDS
+    }
+  )
   return {
     health: new HealthService([new TableStoreProbe(adapters.dynamodb, config.USERS_TABLE)]),
+    idempotency: new Idempotency(new DynamoIdempotencyStore(documents, config.IDEMPOTENCY_TABLE), { ttlSeconds: config.IDEMPOTENCY_TTL_SECONDS }),
     auth,
     users: new UserService(userRepository),
-    notifications: new NotificationService(adapters.mailer, new DynamoProcessedEvents(documents, config.IDEMPOTENCY_TABLE), auth, config.PUBLIC_BASE_URL)
+    catalog: new CatalogService(products, cursors),
+    cursors,
+    notifications,
+    orders,
+    saga: new OrderSaga(orderRepository, orders, notifications, adapters.workflow, adapters.eventBus, config.ORDER_EVENTS_TOPIC_ARN)
   }
 }
 

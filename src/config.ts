@@ -32,6 +32,10 @@ export const ConfigSchema = Type.Object({
   IDEMPOTENCY_TABLE: Type.String({ minLength: 1 }),
   SESSIONS_TABLE: Type.String({ minLength: 1 }),
   USER_EVENTS_TOPIC_ARN: Type.String({ minLength: 1 }),
+  ORDER_EVENTS_TOPIC_ARN: Type.String({ minLength: 1 }),
+  ORDER_STATE_MACHINE_ARN: Type.String({ minLength: 1 }),
+  /** How long an order waits for payment (the saga's AwaitPayment timeout). */
+  PAYMENT_WINDOW_SECONDS: Type.Integer({ minimum: 1, maximum: 7 * 86_400, default: 900 }),
 
   // Users and authentication.
   /** HS256 secret for every token the API issues (access, refresh, email-verify). */
@@ -49,6 +53,8 @@ export const ConfigSchema = Type.Object({
   LOGIN_MAX_FAILURES_PER_ACCOUNT: Type.Integer({ minimum: 1, default: 5 }),
   LOGIN_MAX_FAILURES_PER_ADDRESS: Type.Integer({ minimum: 1, default: 50 }),
   LOGIN_FAILURE_WINDOW_SECONDS: Type.Integer({ minimum: 1, default: 900 }),
+  /** How long a response is kept for replay to requests with the same Idempotency-Key (Stripe: 24 h). */
+  IDEMPOTENCY_TTL_SECONDS: Type.Integer({ minimum: 60, maximum: 30 * 86_400, default: 86_400 }),
   /** Base URL of the web front end; email links point here. */
   PUBLIC_BASE_URL: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:3000' }),
 

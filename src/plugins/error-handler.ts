@@ -1,22 +1,11 @@
 // The one place where errors become HTTP responses: `{ error, message, requestId }`.
-// Domain errors map by their code; Fastify's own 4xx errors (validation, bad JSON, wrong content type,
-// oversized body) keep their status with a clear message; anything else is a 500 with a generic
-// message, logged in full with the correlation id.
+// Domain errors map by their code (src/domain/error-status.ts); Fastify's own 4xx errors (validation,
+// bad JSON, wrong content type, oversized body) keep their status with a clear message; anything else
+// is a 500 with a generic message, logged in full with the correlation id.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { DomainError, TooManyRequestsError, type DomainErrorCode } from '../domain/errors'
-
-const STATUS_BY_CODE: Record<DomainErrorCode, number> = {
-  ValidationError: 400,
-  Unauthorized: 401,
-  PaymentDeclined: 402,
-  Forbidden: 403,
-  NotFound: 404,
-  Conflict: 409,
-  IdempotencyKeyReuse: 422,
-  TooManyRequests: 429,
-  ServiceUnavailable: 503
-}
+import { bodyOfDomainError, statusOfDomainError } from '../domain/error-status'
+import { DomainError, TooManyRequestsError } from '../domain/errors'
 
 const CODE_BY_CLIENT_STATUS: Record<number, string> = {
   400: 'BadRequest',
@@ -49,7 +38,7 @@ export const errorHandlerPlugin = fp(
     app.setErrorHandler((error: FastifyError | DomainError | Error, request, reply) => {
       if (error instanceof DomainError) {
         if (error instanceof TooManyRequestsError) reply.header('retry-after', String(error.retryAfterSeconds))
-        return send(reply, request, STATUS_BY_CODE[error.code], { ...error.details, error: error.code, message: error.message })
+        return send(reply, request, statusOfDomainError(error), bodyOfDomainError(error))
       }
       const fastifyError = error as FastifyError
       if (fastifyError.validation) {

@@ -1,8 +1,13 @@
 // The set of domain services the API and the workers share. Built once per process by the
 // composition root from the adapters (ports' implementations).
 import type { AuthService } from './auth-service'
+import type { CatalogService } from './catalog-service'
+import type { CursorCodec } from './cursor'
 import type { HealthService } from './health-service'
+import type { Idempotency } from './idempotency'
 import type { NotificationService } from './notification-service'
+import type { OrderSaga } from './order-saga'
+import type { OrderService } from './order-service'
 import type { UserService } from './user-service'
 
 export interface Services {
@@ -10,4 +15,11 @@ export interface Services {
   auth: AuthService
   users: UserService
   notifications: NotificationService
+  orders: OrderService
+  saga: OrderSaga
+  catalog: CatalogService
+  /** Signs and checks the opaque `lastKey` cursors of every paginated list. */
+  cursors: CursorCodec
+  /** Runs an operation at most once per Idempotency-Key (POST /orders, POST /payments). */
+  idempotency: Idempotency
 }

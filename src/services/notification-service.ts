@@ -1,6 +1,8 @@
 // Turns domain events into emails. Each event is handled once per consumer: a redelivered message
 // (SQS is at-least-once) is recognised and skipped. If sending succeeds but recording it fails, the
 // message is redelivered and the email may go out twice; it is never lost.
+import { formatMoney } from '../domain/money'
+import type { Order } from '../domain/order'
 import type { EventEnvelope } from '../ports/event-bus'
 import type { Mailer } from '../ports/mailer'
 import type { ProcessedEvents } from '../ports/processed-events'
@@ -23,6 +25,35 @@ export class NotificationService {
     const sent = await this.send(event)
     await this.processed.remember(CONSUMER, event.eventId)
     return sent
+  }
+
+  /** Tells the customer their order was confirmed or cancelled; other statuses send nothing. */
+  async orderStatusChanged(order: Order): Promise<boolean> {
+    const amount = formatMoney(order.total, order.currency)
+    const reasons: Record<string, string> = {
+      out_of_stock: 'some items were out of stock',
+      payment_timeout: 'payment was not received in time',
+      customer: 'you cancelled it',
+      admin: 'it was cancelled by our team',
+      payment_failed: 'the payment failed'
+    }
+    if (order.status === 'confirmed') {
+      await this.mailer.send({
+        to: order.userEmail,
+        subject: `Order ${order.id} confirmed`,
+        text: `Thank you! Your order ${order.id} (${amount}) is confirmed and will ship soon.\n`
+      })
+      return true
+    }
+    if (order.status === 'cancelled') {
+      await this.mailer.send({
+        to: order.userEmail,
+        subject: `Order ${order.id} cancelled`,
+        text: `Your order ${order.id} (${amount}) was cancelled because ${reasons[order.cancelReason ?? 'admin']}.\n`
+      })
+      return true
+    }
+    return false
   }
 
   private async send(event: EventEnvelope): Promise<boolean> {

@@ -5,6 +5,7 @@
 import type { Logger } from '../logger'
 import type { Services } from '../services'
 import { createNotificationWorker } from './notification-worker'
+import { createOrderSagaWorker } from './order-saga-worker'
 
 export type WorkerFunction = (event: unknown) => Promise<unknown>
 
@@ -12,6 +13,7 @@ export type Workers = Record<string, WorkerFunction>
 
 export function createWorkers(services: Services, logger: Logger): Workers {
   return {
-    notification: createNotificationWorker(services.notifications, logger) as WorkerFunction
+    notification: createNotificationWorker(services.notifications, logger) as WorkerFunction,
+    'order-saga': createOrderSagaWorker(services.saga, logger)
   }
 }

@@ -26,6 +26,8 @@ export interface BuildOptions {
   env?: Record<string, string>
   /** Register extra routes before the app is ready (tests of cross-cutting plugins). */
   extend?: (app: FastifyInstance) => void | Promise<void>
+  /** Seed the demo catalog as a real start does (default false: tests start with no products). */
+  seedDemoCatalog?: boolean
 }
 
 export interface TestApp {
@@ -44,7 +46,8 @@ export async function build(t: Test, options: BuildOptions = {}): Promise<TestAp
     logger: createLogger({ LOG_LEVEL: 'info', RUNTIME_MODE: 'local' }, logs),
     stackName: `t${randomBytes(5).toString('hex')}`,
     dynamodbEndpoint: dynamodb.endpoint,
-    messaging: { redeliveryDelayMs: 20 }
+    messaging: { redeliveryDelayMs: 20 },
+    seedDemoCatalog: options.seedDemoCatalog ?? false
   })
   const app = await buildApp({
     config: runtime.config,

@@ -10,11 +10,13 @@ import { functionEnvironment, localNames, parametersFromEnvironment } from '../.
 import { loadTemplate, type CloudFormationTemplate } from '../../infra/template'
 import { createLogger, type Logger } from '../../logger'
 import { localRoutes } from '../../routes/local'
+import { DynamoProductRepository } from '../dynamodb/product-repository'
 import { createTablesFromTemplate } from './create-tables'
 import { dynamoDbLocalClientConfig, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local'
 import { LocalMailbox } from './local-mailbox'
 import { createLocalMessaging, type LocalMessaging } from './local-messaging'
 import { createLocalWorkflow, type LocalWorkflow } from './local-workflow'
+import { seedDemoCatalog } from './seed-catalog'
 
 export const LOCAL_STACK_NAME = 'commerce-local'
 
@@ -31,6 +33,8 @@ export interface EmbeddedRuntimeOptions {
   dynamodbEndpoint?: string
   /** Extra options for the local bus (tests shorten redelivery delays). */
   messaging?: { redeliveryDelayMs?: number; visibilityTimeoutMs?: number }
+  /** Load data/demo-catalog.json into an empty products table (default true; tests start empty). */
+  seedDemoCatalog?: boolean
 }
 
 export interface EmbeddedRuntime extends Runtime {
@@ -93,14 +97,11 @@ export async function startEmbeddedRuntime(options: EmbeddedRuntimeOptions): Pro
     log: logger
   })
   const workflow = createLocalWorkflow({ template, names, projectRoot: options.projectRoot, invoke, log: logger })
-  const runtime = composeRuntime(
-    config,
-    { dynamodb, documents: documentClient(dynamodb), eventBus: messaging.bus, workflow, mailer: mailbox },
-    logger
-  )
+  const documents = documentClient(dynamodb)
+  const runtime = composeRuntime(config, { dynamodb, documents, eventBus: messaging.bus, workflow, mailer: mailbox }, logger)
   built.runtime = runtime
 
-  return {
+  const embedded: EmbeddedRuntime = {
     ...runtime,
     template,
     dynamodbEndpoint: endpoint,
@@ -126,6 +127,18 @@ export async function startEmbeddedRuntime(options: EmbeddedRuntimeOptions): Pro
       await dynamodbLocal?.stop()
     }
   }
+
+  if (options.seedDemoCatalog ?? true) {
+    try {
+      const file = join(options.projectRoot, 'data', 'demo-catalog.json')
+      const seeded = await seedDemoCatalog(new DynamoProductRepository(documents, config.PRODUCTS_TABLE), file)
+      if (seeded > 0) logger.info({ products: seeded }, 'demo catalog seeded')
+    } catch (error) {
+      await embedded.close()
+      throw error
+    }
+  }
+  return embedded
 }
 
 /** The API monolith function: the one whose Handler is the Lambda entry of src/lambda.ts. */

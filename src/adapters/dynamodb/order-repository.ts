@@ -1,0 +1,180 @@
+// OrderRepository on DynamoDB. Stock moves and status changes happen in one TransactWriteItems:
+// the order item's condition (expected status and reservation state) makes the whole write
+// idempotent, and each product's condition (`available >= quantity`) makes overselling impossible,
+// whatever the concurrency. Transactions, rather than separate conditional writes, because an order
+// reserves several products at once and must take all of them or none.
+import { setTimeout as sleep } from 'node:timers/promises'
+import {
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient
+} from '@aws-sdk/lib-dynamodb'
+import { stockDelta, type Order, type ReservationState } from '../../domain/order'
+import type { OrderPage, OrderRepository, OrderTransition, ReserveOutcome } from '../../ports/order-repository'
+import { isConditionFailed } from './conditional'
+
+type TransactItems = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>
+
+/** A write lost a race with another transaction on the same items; retrying later may succeed. */
+export class TransientStoreError extends Error {
+  override readonly name = 'TransientStoreError'
+}
+
+interface CancellationReason {
+  Code?: string
+}
+
+const CONFLICT_RETRIES = 8
+
+export class DynamoOrderRepository implements OrderRepository {
+  constructor(
+    private readonly documents: DynamoDBDocumentClient,
+    private readonly ordersTable: string,
+    private readonly productsTable: string
+  ) {}
+
+  async create(order: Order): Promise<boolean> {
+    try {
+      await this.documents.send(new PutCommand({ TableName: this.ordersTable, Item: order, ConditionExpression: 'attribute_not_exists(id)' }))
+      return true
+    } catch (error) {
+      if (isConditionFailed(error)) return false
+      throw error
+    }
+  }
+
+  async get(id: string): Promise<Order | undefined> {
+    const result = await this.documents.send(new GetCommand({ TableName: this.ordersTable, Key: { id }, ConsistentRead: true }))
+    return result.Item as Order | undefined
+  }
+
+  async listByUser(userId: string, limit: number, startKey?: Record<string, unknown>): Promise<OrderPage> {
+    const result = await this.documents.send(
+      new QueryCommand({
+        TableName: this.ordersTable,
+        IndexName: 'byUser',
+        KeyConditionExpression: 'userId = :userId',
+        ExpressionAttributeValues: { ':userId': userId },
+        ScanIndexForward: false,
+        Limit: limit,
+        ExclusiveStartKey: startKey
+      })
+    )
+    return { orders: (result.Items ?? []) as Order[], lastKey: result.LastEvaluatedKey }
+  }
+
+  async reserve(order: Order): Promise<ReserveOutcome> {
+    const items: TransactItems = [
+      {
+        Update: {
+          TableName: this.ordersTable,
+          Key: { id: order.id },
+          ConditionExpression: '#status = :pending AND reservation = :none',
+          UpdateExpression: 'SET reservation = :reserved, updatedAt = :now',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':pending': 'pending', ':none': 'none', ':reserved': 'reserved', ':now': new Date().toISOString() }
+        }
+      },
+      ...order.items.map((line) => ({
+        Update: {
+          TableName: this.productsTable,
+          Key: { id: line.productId },
+          ConditionExpression: 'available >= :quantity AND active = :true',
+          UpdateExpression: 'ADD available :minus, reserved :quantity',
+          ExpressionAttributeValues: { ':quantity': line.quantity, ':minus': -line.quantity, ':true': true }
+        }
+      }))
+    ]
+    const failure = await this.transact(items)
+    if (!failure) return { outcome: 'reserved' }
+
+    const current = await this.get(order.id)
+    if (current?.reservation === 'reserved' || current?.reservation === 'committed') return { outcome: 'reserved' }
+    if (!current || current.status !== 'pending' || current.reservation !== 'none') {
+      return { outcome: 'not_pending', status: current?.status ?? order.status }
+    }
+    const productIds = failure.reasons
+      ? order.items.filter((_, index) => failure.reasons?.[index + 1]?.Code === 'ConditionalCheckFailed').map((line) => line.productId)
+      : order.items.map((line) => line.productId)
+    return { outcome: 'insufficient', productIds }
+  }
+
+  async transition(order: Order, change: OrderTransition): Promise<Order | undefined> {
+    const now = new Date().toISOString()
+    const reservationTo: ReservationState = change.reservationTo ?? order.reservation
+    const sets = ['#status = :to', 'updatedAt = :now', 'reservation = :reservationTo']
+    const values: Record<string, unknown> = { ':to': change.to, ':now': now, ':reservationTo': reservationTo, ':from': order.status, ':reservationFrom': order.reservation }
+    for (const [field, value] of Object.entries(change.set ?? {})) {
+      if (value === undefined) continue
+      sets.push(`${field} = :${field}`)
+      values[`:${field}`] = value
+    }
+    const update = {
+      TableName: this.ordersTable,
+      Key: { id: order.id },
+      ConditionExpression: '#status = :from AND reservation = :reservationFrom',
+      UpdateExpression: `SET ${sets.join(', ')}${change.clearPaymentTaskToken ? ' REMOVE paymentTaskToken' : ''}`,
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: values
+    }
+    const productUpdates = reservationTo === order.reservation ? [] : this.stockUpdates(order, reservationTo)
+    if (productUpdates.length === 0) {
+      try {
+        const result = await this.documents.send(new UpdateCommand({ ...update, ReturnValues: 'ALL_NEW' }))
+        return result.Attributes as Order
+      } catch (error) {
+        if (isConditionFailed(error)) return undefined
+        throw error
+      }
+    }
+    const failure = await this.transact([{ Update: update }, ...productUpdates])
+    return failure ? undefined : this.get(order.id)
+  }
+
+  private stockUpdates(order: Order, to: ReservationState): TransactItems {
+    return order.items.flatMap((line) => {
+      const delta = stockDelta(order.reservation, to, line.quantity)
+      const adds = (['stock', 'reserved', 'available'] as const).filter((field) => delta[field] !== 0)
+      if (adds.length === 0) return []
+      return [
+        {
+          Update: {
+            TableName: this.productsTable,
+            Key: { id: line.productId },
+            ConditionExpression: 'attribute_exists(id)',
+            UpdateExpression: `ADD ${adds.map((field) => `${field} :${field}`).join(', ')}`,
+            ExpressionAttributeValues: Object.fromEntries(adds.map((field) => [`:${field}`, delta[field]]))
+          }
+        }
+      ]
+    })
+  }
+
+  /**
+   * Runs the transaction; undefined on success, the cancellation reasons when a condition failed.
+   * Conflicts with concurrent transactions on the same items are retried with jitter, then reported
+   * as TransientStoreError (the saga's Retry takes it from there).
+   */
+  private async transact(items: TransactItems): Promise<{ reasons?: CancellationReason[] } | undefined> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.documents.send(new TransactWriteCommand({ TransactItems: items }))
+        return undefined
+      } catch (error) {
+        const reasons = (error as { CancellationReasons?: CancellationReason[] }).CancellationReasons
+        const conflicted = (error as { name?: string }).name === 'TransactionConflictException' ||
+          (reasons?.some((reason) => reason.Code === 'TransactionConflict') && !reasons.some((reason) => reason.Code === 'ConditionalCheckFailed'))
+        if (conflicted) {
+          if (attempt >= CONFLICT_RETRIES) throw new TransientStoreError('transaction conflict; retry later')
+          await sleep(10 + Math.random() * 20 * 2 ** Math.min(attempt, 5))
+          continue
+        }
+        if (isConditionFailed(error)) return { reasons }
+        throw error
+      }
+    }
+  }
+}

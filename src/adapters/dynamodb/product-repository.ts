@@ -1,0 +1,132 @@
+// ProductRepository on DynamoDB: one item per product, keyed by `id`. Every write keeps
+// `available = stock - reserved` inside the same conditional write, so the inventory code can
+// reserve with a single condition on `available` and the two never disagree.
+import { setTimeout as sleep } from 'node:timers/promises'
+import {
+  BatchGetCommand,
+  GetCommand,
+  PutCommand,
+  ScanCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient
+} from '@aws-sdk/lib-dynamodb'
+import { ConflictError } from '../../domain/errors'
+import type { Product, ProductFields } from '../../domain/product'
+import type { ProductPage, ProductRepository, StartKey } from '../../ports/product-repository'
+import { isConditionFailed } from './conditional'
+
+/** BatchGetItem's per-request maximum. */
+const BATCH_GET_MAX = 100
+const UNPROCESSED_RETRIES = 8
+
+const SETTABLE: ReadonlyArray<keyof ProductFields> = ['name', 'description', 'price', 'currency', 'active', 'stock']
+
+export class DynamoProductRepository implements ProductRepository {
+  constructor(
+    private readonly documents: DynamoDBDocumentClient,
+    private readonly tableName: string
+  ) {}
+
+  async create(product: Product): Promise<void> {
+    try {
+      await this.documents.send(new PutCommand({ TableName: this.tableName, Item: product, ConditionExpression: 'attribute_not_exists(id)' }))
+    } catch (error) {
+      if (isConditionFailed(error)) throw new ConflictError(`A product with id ${product.id} already exists.`)
+      throw error
+    }
+  }
+
+  async get(id: string): Promise<Product | undefined> {
+    const result = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: { id }, ConsistentRead: true }))
+    return result.Item as Product | undefined
+  }
+
+  async getMany(ids: readonly string[]): Promise<Map<string, Product>> {
+    const found = new Map<string, Product>()
+    const unique = [...new Set(ids)]
+    for (let start = 0; start < unique.length; start += BATCH_GET_MAX) {
+      let keys: Record<string, unknown>[] = unique.slice(start, start + BATCH_GET_MAX).map((id) => ({ id }))
+      // Under throttling BatchGetItem answers part of the request; the rest comes back as UnprocessedKeys.
+      for (let attempt = 0; keys.length > 0; attempt++) {
+        if (attempt > UNPROCESSED_RETRIES) throw new Error(`BatchGetItem on ${this.tableName} left keys unprocessed after ${UNPROCESSED_RETRIES} retries`)
+        if (attempt > 0) await sleep(10 + Math.random() * 20 * 2 ** Math.min(attempt, 5))
+        const result = await this.documents.send(
+          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } })
+        )
+        for (const item of result.Responses?.[this.tableName] ?? []) found.set(String(item.id), item as Product)
+        keys = result.UnprocessedKeys?.[this.tableName]?.Keys ?? []
+      }
+    }
+    return found
+  }
+
+  async listPage(options: { limit: number; startKey?: StartKey; activeOnly?: boolean }): Promise<ProductPage> {
+    const { limit, activeOnly } = options
+    const products: Product[] = []
+    let startKey = options.startKey
+    // Scan's Limit counts items read before the filter, so with `activeOnly` one scan can return fewer
+    // than asked (even none): keep reading until the page is full or the table ends.
+    do {
+      const result = await this.documents.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          Limit: limit,
+          ExclusiveStartKey: startKey,
+          ...(activeOnly ? { FilterExpression: '#active = :true', ExpressionAttributeNames: { '#active': 'active' }, ExpressionAttributeValues: { ':true': true } } : {})
+        })
+      )
+      products.push(...((result.Items ?? []) as Product[]))
+      startKey = result.LastEvaluatedKey
+    } while (startKey && products.length < limit)
+
+    if (products.length > limit) {
+      // Read past the page: the next one starts after its last product (any item's key is a valid
+      // ExclusiveStartKey for a Scan).
+      products.length = limit
+      return { products, lastKey: { id: (products[limit - 1] as Product).id } }
+    }
+    return startKey ? { products, lastKey: startKey } : { products }
+  }
+
+  async update(id: string, changes: Partial<ProductFields>, now: string): Promise<Product | undefined> {
+    const names: Record<string, string> = {}
+    const values: Record<string, unknown> = { ':updatedAt': now }
+    const assignments = ['updatedAt = :updatedAt']
+    for (const field of SETTABLE) {
+      if (changes[field] === undefined) continue
+      names[`#${field}`] = field
+      values[`:${field}`] = changes[field]
+      assignments.push(`#${field} = :${field}`)
+    }
+    let condition = 'attribute_exists(id)'
+    if (changes.stock !== undefined) {
+      // One write: the condition and the new `available` both read the `reserved` of this same item
+      // version, so a reservation landing concurrently can never leave the two out of step.
+      assignments.push('available = :stock - reserved')
+      condition += ' AND reserved <= :stock'
+    }
+    try {
+      const result = await this.documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { id },
+          UpdateExpression: `SET ${assignments.join(', ')}`,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: Object.keys(names).length > 0 ? names : undefined,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD'
+        })
+      )
+      return result.Attributes as Product
+    } catch (error) {
+      if (!isConditionFailed(error)) throw error
+      // The item as it was when the condition failed (raw attribute values: lib-dynamodb does not
+      // unmarshall error payloads). No item: it does not exist.
+      const old = (error as { Item?: { reserved?: { N?: string } } }).Item
+      if (!old) return undefined
+      const reserved = Number(old.reserved?.N ?? 0)
+      throw new ConflictError(`stock cannot go below the ${reserved} units reserved by open orders`, { field: 'stock', reserved })
+    }
+  }
+}

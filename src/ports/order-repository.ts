@@ -1,0 +1,38 @@
+// Port: order storage. Every status change is a conditional write on the expected current status
+// (and reservation state), and moves stock in the same transaction when the reservation changes, so a
+// stale or duplicate event can never move an order backwards or count stock twice.
+import type { CancelReason, Order, OrderStatus, ReservationState } from '../domain/order'
+
+export type ReserveOutcome =
+  | { outcome: 'reserved' }
+  | { outcome: 'insufficient'; productIds: string[] }
+  | { outcome: 'not_pending'; status: OrderStatus }
+
+export interface OrderTransition {
+  to: OrderStatus
+  /** Moves the order's stock reservation (and the products' counters) in the same write. */
+  reservationTo?: ReservationState
+  set?: { cancelReason?: CancelReason; paymentTaskToken?: string; paymentId?: string }
+  /** Remove the stored callback token (once the saga has moved past AwaitPayment). */
+  clearPaymentTaskToken?: boolean
+}
+
+export interface OrderPage {
+  orders: Order[]
+  lastKey?: Record<string, unknown>
+}
+
+export interface OrderRepository {
+  /** Stores a new order; false if an order with this id already exists. */
+  create(order: Order): Promise<boolean>
+  get(id: string): Promise<Order | undefined>
+  /** The user's orders, newest first. */
+  listByUser(userId: string, limit: number, startKey?: Record<string, unknown>): Promise<OrderPage>
+  /** Reserves stock for every line, all or nothing; repeating it never reserves twice. */
+  reserve(order: Order): Promise<ReserveOutcome>
+  /**
+   * Applies `change` if the order is still exactly as `order` says (status and reservation);
+   * returns the updated order, or undefined when it had moved on (the caller re-reads and decides).
+   */
+  transition(order: Order, change: OrderTransition): Promise<Order | undefined>
+}

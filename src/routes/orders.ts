@@ -1,0 +1,71 @@
+// Orders routes: HTTP shapes and status codes only; rules live in OrderService.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { principalOf } from '../plugins/auth-guard'
+import { ErrorRef } from '../schemas/common'
+import { ListOrdersQuery, OrderIdParams, OrderListResponse, OrderResponse, PlaceOrderBody, SetStatusBody } from '../schemas/orders'
+import type { OrderService } from '../services/order-service'
+
+export const ordersRoutes: FastifyPluginAsyncTypebox<{ orders: OrderService }> = async (app, { orders }) => {
+  const tags = ['orders']
+
+  app.post(
+    '/orders',
+    {
+      config: { auth: 'customer' },
+      schema: {
+        tags,
+        summary: 'Place an order (priced from the catalog); optional Idempotency-Key header',
+        body: PlaceOrderBody,
+        response: { 201: OrderResponse, 400: ErrorRef, 401: ErrorRef, 409: ErrorRef, 422: ErrorRef }
+      }
+    },
+    async (request, reply) => reply.code(201).send({ order: await orders.place(principalOf(request), request.body, request.id) })
+  )
+
+  app.get(
+    '/orders',
+    {
+      config: { auth: 'customer' },
+      schema: { tags, summary: "The caller's orders, newest first", querystring: ListOrdersQuery, response: { 200: OrderListResponse, 400: ErrorRef, 401: ErrorRef } }
+    },
+    async (request) => orders.list(principalOf(request), request.query.limit, request.query.lastKey)
+  )
+
+  app.get(
+    '/orders/:id',
+    {
+      config: { auth: 'customer' },
+      schema: { tags, summary: 'An order (owner or admin)', params: OrderIdParams, response: { 200: OrderResponse, 401: ErrorRef, 404: ErrorRef } }
+    },
+    async (request) => ({ order: await orders.get(principalOf(request), request.params.id) })
+  )
+
+  app.post(
+    '/orders/:id/cancel',
+    {
+      config: { auth: 'customer' },
+      schema: {
+        tags,
+        summary: 'Cancel an order before shipment (owner or admin); releases its stock',
+        params: OrderIdParams,
+        response: { 200: OrderResponse, 401: ErrorRef, 404: ErrorRef, 409: ErrorRef }
+      }
+    },
+    async (request) => ({ order: await orders.cancel(principalOf(request), request.params.id, request.id) })
+  )
+
+  app.put(
+    '/orders/:id/status',
+    {
+      config: { auth: 'admin' },
+      schema: {
+        tags,
+        summary: 'Move an order along the allowed transitions (admin)',
+        params: OrderIdParams,
+        body: SetStatusBody,
+        response: { 200: OrderResponse, 400: ErrorRef, 401: ErrorRef, 403: ErrorRef, 404: ErrorRef, 409: ErrorRef }
+      }
+    },
+    async (request) => ({ order: await orders.setStatus(request.params.id, request.body.status, request.id) })
+  )
+}

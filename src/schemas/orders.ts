@@ -1,0 +1,71 @@
+// Request and response schemas of the orders routes.
+import { Type, type Static } from '@sinclair/typebox'
+import { CANCEL_REASONS, MAX_LINES, MAX_QUANTITY, ORDER_STATUSES } from '../domain/order'
+
+const literals = <T extends string>(values: readonly T[]) => Type.Union(values.map((value) => Type.Literal(value)))
+
+export const OrderStatusSchema = literals(ORDER_STATUSES)
+
+const Text = (maxLength: number) => Type.String({ minLength: 1, maxLength, pattern: '\\S' })
+
+export const ShippingAddressSchema = Type.Object({
+  street: Text(200),
+  city: Text(100),
+  postalCode: Text(20),
+  country: Type.String({ pattern: '^[A-Z]{2}$', description: 'ISO 3166-1 alpha-2 code, e.g. US.' })
+})
+
+export const PlaceOrderBody = Type.Object({
+  items: Type.Array(
+    Type.Object({
+      productId: Type.String({ minLength: 1, maxLength: 64 }),
+      quantity: Type.Integer({ minimum: 1, maximum: MAX_QUANTITY })
+    }),
+    { minItems: 1, maxItems: MAX_LINES, description: 'Prices come from the catalog; any price sent here is ignored.' }
+  ),
+  shippingAddress: ShippingAddressSchema
+})
+export type PlaceOrderBody = Static<typeof PlaceOrderBody>
+
+export const OrderSchema = Type.Object(
+  {
+    id: Type.String(),
+    userId: Type.String(),
+    status: OrderStatusSchema,
+    cancelReason: Type.Optional(literals(CANCEL_REASONS)),
+    items: Type.Array(
+      Type.Object({
+        productId: Type.String(),
+        name: Type.String(),
+        unitPrice: Type.Integer({ description: 'Minor units.' }),
+        quantity: Type.Integer(),
+        lineTotal: Type.Integer({ description: 'Minor units.' })
+      })
+    ),
+    currency: Type.String(),
+    subtotal: Type.Integer({ description: 'Minor units.' }),
+    total: Type.Integer({ description: 'Minor units.' }),
+    shippingAddress: ShippingAddressSchema,
+    paymentId: Type.Optional(Type.String()),
+    createdAt: Type.String({ format: 'date-time' }),
+    updatedAt: Type.String({ format: 'date-time' })
+  },
+  { $id: 'Order' }
+)
+
+export const OrderResponse = Type.Object({ order: Type.Ref(OrderSchema) })
+
+export const OrderIdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) })
+
+export const ListOrdersQuery = Type.Object({
+  limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+  lastKey: Type.Optional(Type.String({ minLength: 1, maxLength: 2048, description: 'The `lastKey` of the previous page (opaque).' }))
+})
+
+export const OrderListResponse = Type.Object({
+  orders: Type.Array(Type.Ref(OrderSchema)),
+  count: Type.Integer(),
+  lastKey: Type.Optional(Type.String())
+})
+
+export const SetStatusBody = Type.Object({ status: OrderStatusSchema })

@@ -1,0 +1,116 @@
+// The steps of the order-processing saga (statemachine/order-processing.asl.json), called by the
+// saga worker. Each step is idempotent: Step Functions may run a task more than once.
+import type { CancelReason, Order } from '../domain/order'
+import type { EventBus } from '../ports/event-bus'
+import type { OrderRepository } from '../ports/order-repository'
+import type { WorkflowRunner } from '../ports/workflow'
+import { EventType, newEvent } from './events'
+import type { NotificationService } from './notification-service'
+import type { OrderService } from './order-service'
+
+/** A saga step that cannot proceed; its name is the error the state machine's Catch sees. */
+export class SagaStepError extends Error {
+  constructor(
+    override readonly name: 'OrderNotFound' | 'OrderNotPayable' | 'OrderNotConfirmable',
+    message: string
+  ) {
+    super(message)
+  }
+}
+
+export class OrderSaga {
+  constructor(
+    private readonly orders: OrderRepository,
+    private readonly orderService: OrderService,
+    private readonly notifications: NotificationService,
+    private readonly workflow: WorkflowRunner,
+    private readonly events: EventBus,
+    private readonly orderEventsTopicArn: string
+  ) {}
+
+  async reserveInventory(orderId: string, correlationId: string): Promise<{ outcome: 'reserved' | 'insufficient' | 'not_pending' }> {
+    const order = await this.load(orderId)
+    const result = await this.orders.reserve(order)
+    if (result.outcome === 'reserved') {
+      await this.events.publish(this.orderEventsTopicArn, newEvent(EventType.INVENTORY_RESERVED, { orderId }, correlationId))
+    } else if (result.outcome === 'insufficient') {
+      await this.events.publish(this.orderEventsTopicArn, newEvent(EventType.INVENTORY_INSUFFICIENT, { orderId, productIds: result.productIds }, correlationId))
+    }
+    return { outcome: result.outcome }
+  }
+
+  /** Stores the callback token on the order and moves it to awaiting_payment. */
+  async awaitPayment(orderId: string, taskToken: string, correlationId: string): Promise<void> {
+    let order = await this.load(orderId)
+    for (let attempt = 0; attempt < 3; attempt++) {
+      if (order.status === 'awaiting_payment' && order.paymentTaskToken === taskToken) return
+      const payable = (order.status === 'pending' || order.status === 'awaiting_payment') && order.reservation === 'reserved'
+      if (!payable) throw new SagaStepError('OrderNotPayable', `order ${orderId} is ${order.status}`)
+      const updated = await this.orders.transition(order, { to: 'awaiting_payment', set: { paymentTaskToken: taskToken } })
+      if (updated) {
+        if (order.status !== 'awaiting_payment') await this.orderService.publishStatus(updated, order.status, correlationId)
+        return
+      }
+      order = await this.load(orderId)
+    }
+    throw new SagaStepError('OrderNotPayable', `order ${orderId} keeps changing`)
+  }
+
+  /** Payment received: confirmed, and the reserved stock becomes sold, in one write. */
+  async confirmOrder(orderId: string, paymentId: string | undefined, correlationId: string): Promise<void> {
+    const order = await this.load(orderId)
+    if (order.status === 'confirmed' || order.status === 'processing' || order.status === 'shipped' || order.status === 'delivered') return
+    if (order.status !== 'awaiting_payment' || order.reservation !== 'reserved') {
+      throw new SagaStepError('OrderNotConfirmable', `order ${orderId} is ${order.status}`)
+    }
+    const updated = await this.orders.transition(order, {
+      to: 'confirmed',
+      reservationTo: 'committed',
+      set: paymentId ? { paymentId } : {},
+      clearPaymentTaskToken: true
+    })
+    if (!updated) return this.confirmOrder(orderId, paymentId, correlationId)
+    await this.orderService.publishStatus(updated, order.status, correlationId)
+  }
+
+  /** Gives back the order's stock (status unchanged); nothing to do when none is held. */
+  async releaseInventory(orderId: string): Promise<void> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const order = await this.load(orderId)
+      if (order.reservation !== 'reserved' && order.reservation !== 'committed') return
+      if (await this.orders.transition(order, { to: order.status, reservationTo: 'released' })) return
+    }
+  }
+
+  async cancelOrder(orderId: string, reason: CancelReason, correlationId: string): Promise<void> {
+    await this.orderService.cancelOrder(await this.load(orderId), reason, correlationId)
+  }
+
+  /**
+   * Before cancelling for a payment timeout: has the customer paid after all? Until a payment gateway
+   * is connected the order record is the only source: a recorded payment id means paid.
+   */
+  async reconcilePayment(orderId: string): Promise<{ paid: boolean; paymentId: string | null }> {
+    const order = await this.load(orderId)
+    const paid = order.paymentId !== undefined && order.status === 'awaiting_payment'
+    return { paid, paymentId: order.paymentId ?? null }
+  }
+
+  async notifyCustomer(orderId: string): Promise<{ sent: boolean }> {
+    return { sent: await this.notifications.orderStatusChanged(await this.load(orderId)) }
+  }
+
+  /** Resumes the saga's AwaitPayment step: the order has been paid. */
+  async paymentSucceeded(orderId: string, paymentId: string): Promise<boolean> {
+    const order = await this.load(orderId)
+    if (!order.paymentTaskToken) return false
+    await this.workflow.sendTaskSuccess(order.paymentTaskToken, { paymentId })
+    return true
+  }
+
+  private async load(orderId: string): Promise<Order> {
+    const order = await this.orders.get(orderId)
+    if (!order) throw new SagaStepError('OrderNotFound', `order ${orderId} not found`)
+    return order
+  }
+}

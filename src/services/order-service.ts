@@ -1,0 +1,188 @@
+// Orders as customers and admins see them: place (priced from the catalog), read, list, cancel, and
+// admin status changes. Every change is a conditional transition (OrderRepository); a lost race is
+// re-read and decided again, never overwritten.
+import { createHash, randomUUID } from 'node:crypto'
+import { ConflictError, NotFoundError } from '../domain/errors'
+import {
+  ADMIN_SETTABLE,
+  CANCELLABLE,
+  canTransition,
+  mergeLines,
+  priceLines,
+  type CancelReason,
+  type CatalogEntry,
+  type Order,
+  type OrderStatus,
+  type RequestedLine,
+  type ShippingAddress
+} from '../domain/order'
+import type { Principal } from '../domain/user'
+import type { EventBus } from '../ports/event-bus'
+import type { OrderRepository } from '../ports/order-repository'
+import type { WorkflowRunner } from '../ports/workflow'
+import type { CursorCodec } from './cursor'
+import { EventType, newEvent } from './events'
+
+export interface PlaceOrder {
+  items: RequestedLine[]
+  shippingAddress: ShippingAddress
+}
+
+export interface OrderSettings {
+  orderEventsTopicArn: string
+  orderStateMachineArn: string
+  paymentWindowSeconds: number
+}
+
+/** The order as its owner may see it (no saga internals). */
+export type OrderView = Omit<Order, 'paymentTaskToken' | 'reservation' | 'userEmail'>
+
+export function orderView(order: Order): OrderView {
+  const { paymentTaskToken: _token, reservation: _reservation, userEmail: _email, ...view } = order
+  return view
+}
+
+const MAX_RACE_RETRIES = 5
+
+export class OrderService {
+  constructor(
+    private readonly orders: OrderRepository,
+    private readonly loadCatalog: (productIds: string[]) => Promise<CatalogEntry[]>,
+    private readonly events: EventBus,
+    private readonly workflow: WorkflowRunner,
+    private readonly cursors: CursorCodec,
+    private readonly settings: OrderSettings
+  ) {}
+
+  /**
+   * Places an order `pending` and starts its saga. With an idempotency key the order id is derived
+   * from it, so a retry after a crash finds the same order instead of creating a second one.
+   */
+  async place(caller: Principal, input: PlaceOrder, correlationId: string, idempotencyKey?: string): Promise<OrderView> {
+    const lines = mergeLines(input.items)
+    const catalog = new Map((await this.loadCatalog(lines.map((line) => line.productId))).map((product) => [product.id, product]))
+    const { items, currency, subtotal } = priceLines(lines, catalog)
+    const now = new Date().toISOString()
+    const id = idempotencyKey ? deterministicId(`order:${caller.userId}:${idempotencyKey}`) : randomUUID()
+    const order: Order = {
+      id,
+      userId: caller.userId,
+      userEmail: caller.email,
+      status: 'pending',
+      items,
+      currency,
+      subtotal,
+      total: subtotal,
+      shippingAddress: input.shippingAddress,
+      reservation: 'none',
+      createdAt: now,
+      updatedAt: now
+    }
+    const created = await this.orders.create(order)
+    const stored = created ? order : await this.orders.get(id)
+    if (!stored || stored.userId !== caller.userId) throw new ConflictError('Order could not be created; retry with a new Idempotency-Key.')
+    // Published again when a retry finds the order already stored: the first attempt may have died
+    // between the write and the publish (consumers are idempotent).
+    await this.events.publish(this.settings.orderEventsTopicArn, newEvent(EventType.ORDER_CREATED, { orderId: id, userId: caller.userId, total: stored.total, currency }, correlationId))
+    // Execution names are unique per state machine: a retry never starts a second saga.
+    await this.workflow.start(
+      this.settings.orderStateMachineArn,
+      { orderId: id, paymentWindowSeconds: this.settings.paymentWindowSeconds },
+      { name: id, correlationId }
+    )
+    return orderView(stored)
+  }
+
+  async get(caller: Principal, orderId: string): Promise<OrderView> {
+    return orderView(await this.readable(caller, orderId))
+  }
+
+  async list(caller: Principal, limit: number, lastKey: string | undefined): Promise<{ orders: OrderView[]; count: number; lastKey?: string }> {
+    const scope = `orders:${caller.userId}`
+    const startKey = lastKey ? this.cursors.decode(lastKey, scope) : undefined
+    const page = await this.orders.listByUser(caller.userId, limit, startKey)
+    return {
+      orders: page.orders.map(orderView),
+      count: page.orders.length,
+      ...(page.lastKey ? { lastKey: this.cursors.encode(page.lastKey, scope) } : {})
+    }
+  }
+
+  async cancel(caller: Principal, orderId: string, correlationId: string): Promise<OrderView> {
+    const order = await this.readable(caller, orderId)
+    if (order.status === 'cancelled') throw new ConflictError('The order is already cancelled.', { currentStatus: order.status })
+    const reason: CancelReason = caller.userId === order.userId ? 'customer' : 'admin'
+    return orderView(await this.cancelOrder(order, reason, correlationId))
+  }
+
+  async setStatus(orderId: string, status: OrderStatus, correlationId: string): Promise<OrderView> {
+    let order = await this.orders.get(orderId)
+    if (!order) throw new NotFoundError('Order not found.')
+    if (status === 'cancelled') {
+      if (order.status === 'cancelled') throw new ConflictError('The order is already cancelled.', { currentStatus: order.status })
+      return orderView(await this.cancelOrder(order, 'admin', correlationId))
+    }
+    for (let attempt = 0; attempt < MAX_RACE_RETRIES; attempt++) {
+      if (!ADMIN_SETTABLE.includes(status) || !canTransition(order.status, status)) {
+        throw new ConflictError(`Cannot change an order from ${order.status} to ${status}.`, { currentStatus: order.status })
+      }
+      const updated = await this.orders.transition(order, { to: status })
+      if (updated) {
+        await this.publishStatus(updated, order.status, correlationId)
+        return orderView(updated)
+      }
+      order = (await this.orders.get(orderId)) as Order
+    }
+    throw new ConflictError('The order is changing; try again.', { currentStatus: order.status })
+  }
+
+  /** Cancels (releasing stock in the same write) unless the order is past cancelling; races are re-read. */
+  async cancelOrder(initial: Order, reason: CancelReason, correlationId: string): Promise<Order> {
+    let order = initial
+    for (let attempt = 0; attempt < MAX_RACE_RETRIES; attempt++) {
+      if (order.status === 'cancelled' && (order.reservation === 'none' || order.reservation === 'released')) return order
+      if (order.status !== 'cancelled' && !CANCELLABLE.includes(order.status)) {
+        throw new ConflictError(`Cannot cancel an order that is ${order.status}.`, { currentStatus: order.status })
+      }
+      const holdsStock = order.reservation === 'reserved' || order.reservation === 'committed'
+      const updated = await this.orders.transition(order, {
+        to: 'cancelled',
+        ...(holdsStock ? { reservationTo: 'released' as const } : {}),
+        ...(order.status === 'cancelled' ? {} : { set: { cancelReason: reason } }),
+        clearPaymentTaskToken: true
+      })
+      if (updated) {
+        if (order.status !== 'cancelled') await this.publishStatus(updated, order.status, correlationId)
+        // Resume a saga waiting for payment so it ends now rather than at the payment timeout.
+        if (order.paymentTaskToken) await this.workflow.sendTaskFailure(order.paymentTaskToken, 'OrderCancelled', reason).catch(() => undefined)
+        return updated
+      }
+      order = (await this.orders.get(order.id)) as Order
+    }
+    throw new ConflictError('The order is changing; try again.', { currentStatus: order.status })
+  }
+
+  async publishStatus(order: Order, previousStatus: OrderStatus, correlationId: string): Promise<void> {
+    await this.events.publish(
+      this.settings.orderEventsTopicArn,
+      newEvent(
+        EventType.ORDER_STATUS_UPDATED,
+        { orderId: order.id, userId: order.userId, previousStatus, status: order.status, ...(order.cancelReason ? { cancelReason: order.cancelReason } : {}) },
+        correlationId
+      )
+    )
+  }
+
+  /** The order if the caller owns it or is an admin; NotFound otherwise (no existence oracle). */
+  private async readable(caller: Principal, orderId: string): Promise<Order> {
+    const order = await this.orders.get(orderId)
+    if (!order || (order.userId !== caller.userId && !caller.roles.includes('admin'))) throw new NotFoundError('Order not found.')
+    return order
+  }
+}
+
+/** A UUID-shaped id derived from `seed` (so the same seed always names the same record). */
+function deterministicId(seed: string): string {
+  const hex = createHash('sha256').update(seed).digest('hex')
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${((parseInt(hex.slice(16, 18), 16) & 0x3f) | 0x80).toString(16)}${hex.slice(18, 20)}-${hex.slice(20, 32)}`
+}

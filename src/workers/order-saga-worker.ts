@@ -1,0 +1,63 @@
+// Step Functions task handler of the order-processing saga: one function, dispatching on the
+// payload's `task` (set by each Task state of statemachine/order-processing.asl.json).
+import { Type, type Static } from '@sinclair/typebox'
+import { Value } from '@sinclair/typebox/value'
+import { CANCEL_REASONS } from '../domain/order'
+import type { Logger } from '../logger'
+import type { OrderSaga } from '../services/order-saga'
+
+const Common = { orderId: Type.String({ minLength: 1 }), correlationId: Type.Optional(Type.String()) }
+
+export const SagaTaskInput = Type.Union([
+  Type.Object({ task: Type.Literal('reserveInventory'), ...Common }),
+  Type.Object({ task: Type.Literal('awaitPayment'), taskToken: Type.String({ minLength: 1 }), ...Common }),
+  Type.Object({
+    task: Type.Literal('confirmOrder'),
+    payment: Type.Optional(Type.Object({ paymentId: Type.Optional(Type.Union([Type.String(), Type.Null()])) })),
+    ...Common
+  }),
+  Type.Object({ task: Type.Literal('reconcilePayment'), ...Common }),
+  Type.Object({ task: Type.Literal('releaseInventory'), ...Common }),
+  Type.Object({ task: Type.Literal('cancelOrder'), cancelReason: Type.Union(CANCEL_REASONS.map((reason) => Type.Literal(reason))), ...Common }),
+  Type.Object({ task: Type.Literal('notifyCustomer'), ...Common })
+])
+export type SagaTaskInput = Static<typeof SagaTaskInput>
+
+export function createOrderSagaWorker(saga: OrderSaga, logger: Logger) {
+  return async (event: unknown): Promise<unknown> => {
+    if (!Value.Check(SagaTaskInput, event)) {
+      const error = new Error(`invalid saga task input: ${Value.Errors(SagaTaskInput, event).First()?.message ?? 'unknown'}`)
+      error.name = 'InvalidTaskInput'
+      throw error
+    }
+    const correlationId = event.correlationId ?? 'none'
+    const log = logger.child({ worker: 'order-saga', task: event.task, orderId: event.orderId, correlationId })
+    try {
+      const result = await run(saga, event, correlationId)
+      log.info({ result }, 'saga task done')
+      return result ?? {}
+    } catch (error) {
+      log.warn({ err: error }, 'saga task failed')
+      throw error
+    }
+  }
+}
+
+async function run(saga: OrderSaga, input: SagaTaskInput, correlationId: string): Promise<unknown> {
+  switch (input.task) {
+    case 'reserveInventory':
+      return saga.reserveInventory(input.orderId, correlationId)
+    case 'awaitPayment':
+      return saga.awaitPayment(input.orderId, input.taskToken, correlationId)
+    case 'confirmOrder':
+      return saga.confirmOrder(input.orderId, input.payment?.paymentId ?? undefined, correlationId)
+    case 'reconcilePayment':
+      return saga.reconcilePayment(input.orderId)
+    case 'releaseInventory':
+      return saga.releaseInventory(input.orderId)
+    case 'cancelOrder':
+      return saga.cancelOrder(input.orderId, input.cancelReason, correlationId)
+    case 'notifyCustomer':
+      return saga.notifyCustomer(input.orderId)
+  }
+}
