@@ -298,7 +298,8 @@ t.test('bad keys and scopes are refused before anything runs', async (t) => {
 })
 
 t.test('over HTTP: header validation, replays marked Idempotent-Replayed, stored errors with this request id', async (t) => {
-  let runtime: EmbeddedRuntime | undefined
+  // The route needs the runtime's services, which exist only once build() returns.
+  const late: { runtime?: EmbeddedRuntime } = {}
   let calls = 0
   const { app, runtime: built } = await build(t, {
     extend: async (app) => {
@@ -313,7 +314,7 @@ t.test('over HTTP: header validation, replays marked Idempotent-Replayed, stored
         async (request, reply) =>
           sendStoredResponse(
             reply,
-            await (runtime as EmbeddedRuntime).services.idempotency.run('test:anonymous', request.idempotencyKey, request.body, async () => {
+            await (late.runtime as EmbeddedRuntime).services.idempotency.run('test:anonymous', request.idempotencyKey, request.body, async () => {
               calls++
               if (request.body.card === 'declined') throw new PaymentDeclinedError('Your card was declined.', { declineCode: 'generic_decline' })
               return { statusCode: 201, body: { id: randomUUID(), amount: request.body.amount } }
@@ -322,7 +323,7 @@ t.test('over HTTP: header validation, replays marked Idempotent-Replayed, stored
       )
     }
   })
-  runtime = built
+  late.runtime = built
   const post = (payload: Record<string, unknown>, headers: Record<string, string> = {}) =>
     app.inject({ method: 'POST', url: '/idempotency-test', payload, headers })
 

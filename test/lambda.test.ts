@@ -124,3 +124,30 @@ t.test('request details survive the trip: query strings, multi-value headers, ba
   t.equal(badRes.statusCode, 400)
   t.match(JSON.parse(badRes.body), { error: 'ValidationError', field: 'quantity' })
 })
+
+t.test('users through the Lambda handler: register, login, a protected route, bad tokens', async (t) => {
+  const { app } = await build(t, { env: { BCRYPT_COST: '4' } })
+  const handler = createLambdaHandler(async () => app)
+  const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+    const event = restEvent(method, path, body === undefined ? '' : base64(body))
+    Object.assign(event.headers, { 'Content-Type': 'application/json', ...headers })
+    event.multiValueHeaders = {}
+    const res = await handler(event, lambdaContext())
+    return { statusCode: res.statusCode, json: JSON.parse(res.body || 'null') }
+  }
+  const email = `lambda-${Date.now()}@example.com`
+  const registered = await call('POST', '/users/register', { email, password: 'long enough pw', firstName: 'La', lastName: 'Mbda' })
+  t.equal(registered.statusCode, 201)
+  t.notOk('passwordHash' in registered.json.user)
+  t.equal((await call('POST', '/users/register', { email, password: 'long enough pw', firstName: 'La', lastName: 'Mbda' })).statusCode, 409)
+  const login = await call('POST', '/users/login', { email, password: 'long enough pw' })
+  t.equal(login.statusCode, 200)
+  const me = await call('GET', '/users/me', undefined, { Authorization: `Bearer ${login.json.token}` })
+  t.equal(me.statusCode, 200)
+  t.equal(me.json.user.email, email)
+  t.equal((await call('GET', '/users/me', undefined, { Authorization: `Bearer ${login.json.refreshToken}` })).statusCode, 401)
+  t.equal((await call('GET', '/users/me')).statusCode, 401)
+  const wrong = await call('POST', '/users/login', { email, password: 'wrong password' })
+  const unknown = await call('POST', '/users/login', { email: `nobody-${email}`, password: 'wrong password' })
+  t.same([wrong.statusCode, wrong.json.message], [unknown.statusCode, unknown.json.message])
+})
