@@ -9,14 +9,18 @@ import { authGuardPlugin, type Authenticate } from './plugins/auth-guard'
 import { correlationIdFor, correlationIdPlugin } from './plugins/correlation-id'
 import { DOCS_PREFIX, docsPlugin } from './plugins/docs'
 import { errorHandlerPlugin } from './plugins/error-handler'
+import { idempotencyKeyPlugin } from './plugins/idempotency-key'
 import { buildValidator } from './plugins/validator-compiler'
 import { healthRoutes } from './routes/health'
 import { ordersRoutes } from './routes/orders'
+import { paymentsRoutes } from './routes/payments'
 import { productsRoutes } from './routes/products'
 import { usersRoutes } from './routes/users'
+import { webhooksRoutes } from './routes/webhooks'
 import { ErrorResponse } from './schemas/common'
 import { AdminProductSchema, ProductSchema } from './schemas/products'
 import { OrderSchema } from './schemas/orders'
+import { PaymentSchema } from './schemas/payments'
 import { UserSchema } from './schemas/users'
 import type { Services } from './services'
 
@@ -46,16 +50,20 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addSchema(ProductSchema)
   app.addSchema(AdminProductSchema)
   app.addSchema(OrderSchema)
+  app.addSchema(PaymentSchema)
   await app.register(correlationIdPlugin)
   await app.register(errorHandlerPlugin)
+  await app.register(idempotencyKeyPlugin)
   await app.register(authGuardPlugin, { authenticate: options.authenticate, publicPrefixes: [DOCS_PREFIX], publicRoutes: ['OPTIONS *'] })
-  await app.register(cors, { origin: corsOrigins(config) === '*' ? true : corsOrigins(config), exposedHeaders: ['x-correlation-id'] })
+  await app.register(cors, { origin: corsOrigins(config) === '*' ? true : corsOrigins(config), exposedHeaders: ['x-correlation-id', 'idempotent-replayed', 'retry-after'] })
   await app.register(docsPlugin)
 
   await app.register(healthRoutes, { health: services.health })
   await app.register(usersRoutes, { auth: services.auth, users: services.users })
   await app.register(productsRoutes, { catalog: services.catalog })
-  await app.register(ordersRoutes, { orders: services.orders })
+  await app.register(ordersRoutes, { orders: services.orders, idempotency: services.idempotency })
+  await app.register(paymentsRoutes, { payments: services.payments, idempotency: services.idempotency })
+  await app.register(webhooksRoutes, { payments: services.payments })
   if (options.localRoutes) await app.register(options.localRoutes, { prefix: '/_local' })
 
   return app

@@ -12,6 +12,7 @@ import { SnsEventBus } from './adapters/aws/sns-event-bus'
 import { DynamoAttemptCounter } from './adapters/dynamodb/attempt-counter'
 import { DynamoIdempotencyStore } from './adapters/dynamodb/idempotency-store'
 import { DynamoOrderRepository } from './adapters/dynamodb/order-repository'
+import { DynamoPaymentRepository } from './adapters/dynamodb/payment-repository'
 import { DynamoProcessedEvents } from './adapters/dynamodb/processed-events'
 import { DynamoProductRepository } from './adapters/dynamodb/product-repository'
 import { DynamoSessionStore } from './adapters/dynamodb/session-store'
@@ -23,12 +24,14 @@ import type { Authenticate } from './plugins/auth-guard'
 import { bearerAuthenticate } from './plugins/bearer-authenticate'
 import type { EventBus } from './ports/event-bus'
 import type { Mailer } from './ports/mailer'
+import type { PaymentGateway } from './ports/payment-gateway'
 import type { WorkflowRunner } from './ports/workflow'
 import type { Services } from './services'
 import { AuthService } from './services/auth-service'
 import { CatalogService } from './services/catalog-service'
 import { OrderSaga } from './services/order-saga'
 import { OrderService } from './services/order-service'
+import { PaymentService } from './services/payment-service'
 import { CursorCodec } from './services/cursor'
 import { HealthService } from './services/health-service'
 import { Idempotency } from './services/idempotency'
@@ -45,6 +48,7 @@ export interface Adapters {
   eventBus: EventBus
   workflow: WorkflowRunner
   mailer: Mailer
+  paymentGateway: PaymentGateway
 }
 
 export interface Runtime {
@@ -91,7 +95,16 @@ export function createServices(config: Config, adapters: Adapters): Services {
   )
   const products = new DynamoProductRepository(documents, config.PRODUCTS_TABLE)
   const orderRepository = new DynamoOrderRepository(documents, config.ORDERS_TABLE, config.PRODUCTS_TABLE)
-  const notifications = new NotificationService(adapters.mailer, new DynamoProcessedEvents(documents, config.IDEMPOTENCY_TABLE), auth, config.PUBLIC_BASE_URL)
+  const processedEvents = new DynamoProcessedEvents(documents, config.IDEMPOTENCY_TABLE)
+  const notifications = new NotificationService(adapters.mailer, processedEvents, auth, config.PUBLIC_BASE_URL)
+  const payments = new PaymentService(
+    new DynamoPaymentRepository(documents, config.PAYMENTS_TABLE),
+    orderRepository,
+    adapters.paymentGateway,
+    adapters.eventBus,
+    processedEvents,
+    config.PAYMENT_EVENTS_TOPIC_ARN
+  )
   const orders = new OrderService(
     orderRepository,
     async (ids) => [...(await products.getMany(ids)).values()],
@@ -102,7 +115,8 @@ export function createServices(config: Config, adapters: Adapters): Services {
       orderEventsTopicArn: config.ORDER_EVENTS_TOPIC_ARN,
       orderStateMachineArn: config.ORDER_STATE_MACHINE_ARN,
       paymentWindowSeconds: config.PAYMENT_WINDOW_SECONDS
-    }
+    },
+    (order, correlationId) => payments.refundOrder(order, correlationId)
   )
   return {
     health: new HealthService([new TableStoreProbe(adapters.dynamodb, config.USERS_TABLE)]),
@@ -113,7 +127,8 @@ export function createServices(config: Config, adapters: Adapters): Services {
     cursors,
     notifications,
     orders,
-    saga: new OrderSaga(orderRepository, orders, notifications, adapters.workflow, adapters.eventBus, config.ORDER_EVENTS_TOPIC_ARN)
+    payments,
+    saga: new OrderSaga(orderRepository, orders, notifications, payments, adapters.workflow, adapters.eventBus, config.ORDER_EVENTS_TOPIC_ARN)
   }
 }
 

@@ -33,6 +33,7 @@ export const ConfigSchema = Type.Object({
   SESSIONS_TABLE: Type.String({ minLength: 1 }),
   USER_EVENTS_TOPIC_ARN: Type.String({ minLength: 1 }),
   ORDER_EVENTS_TOPIC_ARN: Type.String({ minLength: 1 }),
+  PAYMENT_EVENTS_TOPIC_ARN: Type.String({ minLength: 1 }),
   ORDER_STATE_MACHINE_ARN: Type.String({ minLength: 1 }),
   /** How long an order waits for payment (the saga's AwaitPayment timeout). */
   PAYMENT_WINDOW_SECONDS: Type.Integer({ minimum: 1, maximum: 7 * 86_400, default: 900 }),

@@ -123,10 +123,12 @@ t.test('20 concurrent runs with one key: the operation runs once and all 20 get 
   const k = key()
   let calls = 0
   // The one running operation is held until the 19 others have tried to claim the key and are waiting.
-  const othersWaiting = store.whenFailedClaims(19)
+  // A second run (a broken claim) releases it too, so the test then fails on the count instead of hanging.
+  let secondRun = () => {}
+  const released = Promise.race([store.whenFailedClaims(19), new Promise<void>((resolve) => (secondRun = resolve))])
   const operation = async (): Promise<StoredResponse> => {
-    calls++
-    await othersWaiting
+    if (++calls === 1) await released
+    else secondRun()
     return { statusCode: 201, body: { id: randomUUID() } }
   }
   const results = await Promise.all(Array.from({ length: 20 }, () => idempotency.run('payments:u1', k, { orderId: 'o1' }, operation)))

@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import t, { type Test } from 'tap'
 import { DynamoProductRepository } from '../src/adapters/dynamodb/product-repository'
 import { dynamoDbLocalClientConfig } from '../src/adapters/local/dynamodb-local'
@@ -29,7 +29,7 @@ interface Shop {
   documents: DynamoDBDocumentClient
   repository: DynamoProductRepository
   create(fields?: Record<string, unknown>): Promise<Product>
-  patch(id: string, payload: Record<string, unknown>, headers?: Record<string, string>): ReturnType<FastifyInstance['inject']>
+  patch(id: string, payload: Record<string, unknown>, headers?: Record<string, string>): Promise<LightMyRequestResponse>
   stored(id: string): Promise<Product | undefined>
 }
 

@@ -1,5 +1,5 @@
-// Typed domain errors. Services throw these; src/plugins/error-handler.ts is the only place that maps
-// them to HTTP. The `code` is what clients see in the `error` field of the response body.
+// Typed domain errors. Services throw these; src/domain/error-status.ts is the one mapping of them
+// to HTTP statuses (used by the error handler and the Idempotency-Key mechanism). The `code` is what clients see in the `error` field of the response body.
 
 export type DomainErrorCode =
   | 'ValidationError'

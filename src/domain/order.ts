@@ -41,6 +41,8 @@ export interface Order {
   /** The saga's AwaitPayment callback token; never leaves the services. */
   paymentTaskToken?: string
   paymentId?: string
+  /** The payment attempt that holds the order (one at a time); never leaves the services. */
+  paymentLock?: string
   createdAt: string
   updatedAt: string
 }

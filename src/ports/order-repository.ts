@@ -35,4 +35,11 @@ export interface OrderRepository {
    * returns the updated order, or undefined when it had moved on (the caller re-reads and decides).
    */
   transition(order: Order, change: OrderTransition): Promise<Order | undefined>
+  /**
+   * Claims the order for one payment attempt: only while it awaits payment and no other attempt holds
+   * it, so two payments of one order can never both charge.
+   */
+  lockForPayment(orderId: string, paymentId: string): Promise<'locked' | 'held_by_other' | 'not_payable'>
+  /** Frees the order after a failed attempt (only if `paymentId` holds it). */
+  unlockPayment(orderId: string, paymentId: string): Promise<void>
 }

@@ -3,15 +3,22 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { principalOf } from '../plugins/auth-guard'
 import { ErrorRef } from '../schemas/common'
 import { ListOrdersQuery, OrderIdParams, OrderListResponse, OrderResponse, PlaceOrderBody, SetStatusBody } from '../schemas/orders'
+import { sendStoredResponse } from '../plugins/idempotency-key'
+import type { Idempotency } from '../services/idempotency'
 import type { OrderService } from '../services/order-service'
 
-export const ordersRoutes: FastifyPluginAsyncTypebox<{ orders: OrderService }> = async (app, { orders }) => {
+export interface OrdersRoutesOptions {
+  orders: OrderService
+  idempotency: Idempotency
+}
+
+export const ordersRoutes: FastifyPluginAsyncTypebox<OrdersRoutesOptions> = async (app, { orders, idempotency }) => {
   const tags = ['orders']
 
   app.post(
     '/orders',
     {
-      config: { auth: 'customer' },
+      config: { auth: 'customer', idempotencyKey: true },
       schema: {
         tags,
         summary: 'Place an order (priced from the catalog); optional Idempotency-Key header',
@@ -19,7 +26,15 @@ export const ordersRoutes: FastifyPluginAsyncTypebox<{ orders: OrderService }> =
         response: { 201: OrderResponse, 400: ErrorRef, 401: ErrorRef, 409: ErrorRef, 422: ErrorRef }
       }
     },
-    async (request, reply) => reply.code(201).send({ order: await orders.place(principalOf(request), request.body, request.id) })
+    async (request, reply) => {
+      const caller = principalOf(request)
+      const { idempotencyKey } = request
+      const result = await idempotency.run(`orders:${caller.userId}`, idempotencyKey, request.body, async () => ({
+        statusCode: 201,
+        body: { order: await orders.place(caller, request.body, request.id, idempotencyKey) }
+      }))
+      return sendStoredResponse(reply, result)
+    }
   )
 
   app.get(

@@ -8,6 +8,7 @@ import type { Idempotency } from './idempotency'
 import type { NotificationService } from './notification-service'
 import type { OrderSaga } from './order-saga'
 import type { OrderService } from './order-service'
+import type { PaymentService } from './payment-service'
 import type { UserService } from './user-service'
 
 export interface Services {
@@ -17,6 +18,7 @@ export interface Services {
   notifications: NotificationService
   orders: OrderService
   saga: OrderSaga
+  payments: PaymentService
   catalog: CatalogService
   /** Signs and checks the opaque `lastKey` cursors of every paginated list. */
   cursors: CursorCodec

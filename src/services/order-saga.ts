@@ -7,6 +7,7 @@ import type { WorkflowRunner } from '../ports/workflow'
 import { EventType, newEvent } from './events'
 import type { NotificationService } from './notification-service'
 import type { OrderService } from './order-service'
+import type { PaymentService } from './payment-service'
 
 /** A saga step that cannot proceed; its name is the error the state machine's Catch sees. */
 export class SagaStepError extends Error {
@@ -18,11 +19,15 @@ export class SagaStepError extends Error {
   }
 }
 
+/** Step Functions' answers for a task token that can no longer be resumed. */
+const CLOSED_TASK_ERRORS = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken'])
+
 export class OrderSaga {
   constructor(
     private readonly orders: OrderRepository,
     private readonly orderService: OrderService,
     private readonly notifications: NotificationService,
+    private readonly payments: PaymentService,
     private readonly workflow: WorkflowRunner,
     private readonly events: EventBus,
     private readonly orderEventsTopicArn: string
@@ -86,26 +91,31 @@ export class OrderSaga {
     await this.orderService.cancelOrder(await this.load(orderId), reason, correlationId)
   }
 
-  /**
-   * Before cancelling for a payment timeout: has the customer paid after all? Until a payment gateway
-   * is connected the order record is the only source: a recorded payment id means paid.
-   */
-  async reconcilePayment(orderId: string): Promise<{ paid: boolean; paymentId: string | null }> {
+  /** Before cancelling for a payment timeout: has the customer paid after all? (asks the gateway) */
+  async reconcilePayment(orderId: string, correlationId: string): Promise<{ paid: boolean; paymentId: string | null }> {
     const order = await this.load(orderId)
-    const paid = order.paymentId !== undefined && order.status === 'awaiting_payment'
-    return { paid, paymentId: order.paymentId ?? null }
+    if (order.status !== 'awaiting_payment') return { paid: false, paymentId: null }
+    return this.payments.reconcile(order, correlationId)
   }
 
   async notifyCustomer(orderId: string): Promise<{ sent: boolean }> {
     return { sent: await this.notifications.orderStatusChanged(await this.load(orderId)) }
   }
 
-  /** Resumes the saga's AwaitPayment step: the order has been paid. */
+  /**
+   * Resumes the saga's AwaitPayment step: the order has been paid. False when there is nothing to
+   * resume (already resumed, timed out, or cancelled): a duplicate confirmation changes nothing.
+   */
   async paymentSucceeded(orderId: string, paymentId: string): Promise<boolean> {
     const order = await this.load(orderId)
-    if (!order.paymentTaskToken) return false
-    await this.workflow.sendTaskSuccess(order.paymentTaskToken, { paymentId })
-    return true
+    if (!order.paymentTaskToken || order.status !== 'awaiting_payment') return false
+    try {
+      await this.workflow.sendTaskSuccess(order.paymentTaskToken, { paymentId })
+      return true
+    } catch (error) {
+      if (CLOSED_TASK_ERRORS.has((error as Error).name)) return false
+      throw error
+    }
   }
 
   private async load(orderId: string): Promise<Order> {

@@ -35,10 +35,10 @@ export interface OrderSettings {
 }
 
 /** The order as its owner may see it (no saga internals). */
-export type OrderView = Omit<Order, 'paymentTaskToken' | 'reservation' | 'userEmail'>
+export type OrderView = Omit<Order, 'paymentTaskToken' | 'reservation' | 'userEmail' | 'paymentLock'>
 
 export function orderView(order: Order): OrderView {
-  const { paymentTaskToken: _token, reservation: _reservation, userEmail: _email, ...view } = order
+  const { paymentTaskToken: _token, reservation: _reservation, userEmail: _email, paymentLock: _lock, ...view } = order
   return view
 }
 
@@ -51,7 +51,9 @@ export class OrderService {
     private readonly events: EventBus,
     private readonly workflow: WorkflowRunner,
     private readonly cursors: CursorCodec,
-    private readonly settings: OrderSettings
+    private readonly settings: OrderSettings,
+    /** Refunds what was paid for a cancelled order (the payment service). */
+    private readonly refundPayments: (order: Order, correlationId: string) => Promise<void>
   ) {}
 
   /**
@@ -153,6 +155,8 @@ export class OrderService {
       })
       if (updated) {
         if (order.status !== 'cancelled') await this.publishStatus(updated, order.status, correlationId)
+        // A paid order is never cancelled without a refund.
+        if (updated.paymentLock || updated.paymentId) await this.refundPayments(updated, correlationId)
         // Resume a saga waiting for payment so it ends now rather than at the payment timeout.
         if (order.paymentTaskToken) await this.workflow.sendTaskFailure(order.paymentTaskToken, 'OrderCancelled', reason).catch(() => undefined)
         return updated

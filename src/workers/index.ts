@@ -5,6 +5,7 @@
 import type { Logger } from '../logger'
 import type { Services } from '../services'
 import { createNotificationWorker } from './notification-worker'
+import { createOrderEventsWorker } from './order-events-worker'
 import { createOrderSagaWorker } from './order-saga-worker'
 
 export type WorkerFunction = (event: unknown) => Promise<unknown>
@@ -14,6 +15,7 @@ export type Workers = Record<string, WorkerFunction>
 export function createWorkers(services: Services, logger: Logger): Workers {
   return {
     notification: createNotificationWorker(services.notifications, logger) as WorkerFunction,
-    'order-saga': createOrderSagaWorker(services.saga, logger)
+    'order-saga': createOrderSagaWorker(services.saga, logger),
+    'order-events': createOrderEventsWorker(services.saga, logger) as WorkerFunction
   }
 }

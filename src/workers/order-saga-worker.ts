@@ -52,7 +52,7 @@ async function run(saga: OrderSaga, input: SagaTaskInput, correlationId: string)
     case 'confirmOrder':
       return saga.confirmOrder(input.orderId, input.payment?.paymentId ?? undefined, correlationId)
     case 'reconcilePayment':
-      return saga.reconcilePayment(input.orderId)
+      return saga.reconcilePayment(input.orderId, correlationId)
     case 'releaseInventory':
       return saga.releaseInventory(input.orderId)
     case 'cancelOrder':

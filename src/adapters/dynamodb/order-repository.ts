@@ -134,6 +134,42 @@ export class DynamoOrderRepository implements OrderRepository {
     return failure ? undefined : this.get(order.id)
   }
 
+  async lockForPayment(orderId: string, paymentId: string): Promise<'locked' | 'held_by_other' | 'not_payable'> {
+    try {
+      await this.documents.send(
+        new UpdateCommand({
+          TableName: this.ordersTable,
+          Key: { id: orderId },
+          ConditionExpression: '#status = :awaiting AND (attribute_not_exists(paymentLock) OR paymentLock = :paymentId)',
+          UpdateExpression: 'SET paymentLock = :paymentId',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':awaiting': 'awaiting_payment', ':paymentId': paymentId }
+        })
+      )
+      return 'locked'
+    } catch (error) {
+      if (!isConditionFailed(error)) throw error
+    }
+    const order = await this.get(orderId)
+    return order?.status === 'awaiting_payment' ? 'held_by_other' : 'not_payable'
+  }
+
+  async unlockPayment(orderId: string, paymentId: string): Promise<void> {
+    try {
+      await this.documents.send(
+        new UpdateCommand({
+          TableName: this.ordersTable,
+          Key: { id: orderId },
+          ConditionExpression: 'paymentLock = :paymentId',
+          UpdateExpression: 'REMOVE paymentLock',
+          ExpressionAttributeValues: { ':paymentId': paymentId }
+        })
+      )
+    } catch (error) {
+      if (!isConditionFailed(error)) throw error
+    }
+  }
+
   private stockUpdates(order: Order, to: ReservationState): TransactItems {
     return order.items.flatMap((line) => {
       const delta = stockDelta(order.reservation, to, line.quantity)

@@ -185,7 +185,8 @@ async function launch(options: LaunchOptions): Promise<DynamoDbLocal> {
   ]
   // detached: its own process group, so a Ctrl-C in the terminal reaches only us; the server then
   // shuts down in order and calls stop().
-  const child = spawn('sh', ['-c', WATCHDOG, options.javaPath, ...args], { detached: true, stdio: ['pipe', 'pipe', 'pipe', 'pipe'] })
+  // cwd: DynamoDB Local writes a metadata file into its working directory; keep it in the emulator's folder.
+  const child = spawn('sh', ['-c', WATCHDOG, options.javaPath, ...args], { cwd: emulatorDir, detached: true, stdio: ['pipe', 'pipe', 'pipe', 'pipe'] })
   // Rejects when Java exits or reports a fatal error before it answers.
   let failStart: (error: Error) => void = () => {}
   const startFailed = new Promise<never>((_, fail) => (failStart = fail))

@@ -32,8 +32,10 @@ function parseCatalog(text: string, file: string): Product[] {
   const document = JSON.parse(text) as { products?: unknown }
   if (!Array.isArray(document.products)) throw new Error(`${file}: expected { "products": [...] }`)
   const now = new Date().toISOString()
-  return document.products.map((entry: Record<string, unknown>, index) => {
+  return document.products.map((item: unknown, index) => {
     const where = `${file}: products[${index}]`
+    if (!item || typeof item !== 'object') throw new Error(`${where} must be an object`)
+    const entry = item as Record<string, unknown>
     if (typeof entry.id !== 'string' || !UUID.test(entry.id)) throw new Error(`${where}.id must be a lower-case uuid`)
     try {
       const fields = validProductFields({
@@ -47,7 +49,7 @@ function parseCatalog(text: string, file: string): Product[] {
       if (Object.values(fields).some((value) => value === undefined)) throw new Error('name, description, price, currency and stock are required')
       return { id: entry.id, ...fields, reserved: 0, available: fields.stock, createdAt: now, updatedAt: now }
     } catch (error) {
-      throw new Error(`${where}: ${(error as Error).message}`)
+      throw new Error(`${where}: ${(error as Error).message}`, { cause: error })
     }
   })
 }

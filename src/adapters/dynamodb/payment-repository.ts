@@ -1,0 +1,65 @@
+// PaymentRepository on DynamoDB: the payments table (key `id`, index `byOrder`).
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
+import { paymentPredecessors, type Payment } from '../../domain/payment'
+import type { PaymentChange, PaymentRepository } from '../../ports/payment-repository'
+import { isConditionFailed } from './conditional'
+
+export class DynamoPaymentRepository implements PaymentRepository {
+  constructor(
+    private readonly documents: DynamoDBDocumentClient,
+    private readonly tableName: string
+  ) {}
+
+  async create(payment: Payment): Promise<boolean> {
+    try {
+      await this.documents.send(new PutCommand({ TableName: this.tableName, Item: payment, ConditionExpression: 'attribute_not_exists(id)' }))
+      return true
+    } catch (error) {
+      if (isConditionFailed(error)) return false
+      throw error
+    }
+  }
+
+  async get(id: string): Promise<Payment | undefined> {
+    const result = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: { id }, ConsistentRead: true }))
+    return result.Item as Payment | undefined
+  }
+
+  async listByOrder(orderId: string): Promise<Payment[]> {
+    const result = await this.documents.send(
+      new QueryCommand({ TableName: this.tableName, IndexName: 'byOrder', KeyConditionExpression: 'orderId = :orderId', ExpressionAttributeValues: { ':orderId': orderId } })
+    )
+    // The index is eventually consistent on AWS: re-read each record strongly before acting on it.
+    const payments = await Promise.all((result.Items ?? []).map((item) => this.get(String(item.id))))
+    return payments.filter((payment): payment is Payment => payment !== undefined)
+  }
+
+  async move(id: string, change: PaymentChange): Promise<Payment | undefined> {
+    const from = paymentPredecessors(change.to)
+    const values: Record<string, unknown> = { ':to': change.to, ':now': new Date().toISOString() }
+    from.forEach((status, index) => (values[`:from${index}`] = status))
+    const sets = ['#status = :to', 'updatedAt = :now']
+    for (const [field, value] of Object.entries(change.set ?? {})) {
+      if (value === undefined) continue
+      sets.push(`${field} = :${field}`)
+      values[`:${field}`] = value
+    }
+    try {
+      const result = await this.documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { id },
+          ConditionExpression: `attribute_exists(id) AND #status IN (${from.map((_, index) => `:from${index}`).join(', ')})`,
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW'
+        })
+      )
+      return result.Attributes as Payment
+    } catch (error) {
+      if (isConditionFailed(error)) return undefined
+      throw error
+    }
+  }
+}
