@@ -96,7 +96,8 @@ const common = {
   outdir: distDir,
   metafile: true,
   logLevel: 'warning',
-  legalComments: 'none',
+  // Licence notices of bundled packages go to <bundle>.LEGAL.txt beside each bundle.
+  legalComments: 'linked',
   plugins: [runtimeAssetsPlugin()]
 }
 
@@ -107,10 +108,11 @@ const common = {
 export async function build({ quiet = false } = {}) {
   await rm(distDir, { recursive: true, force: true })
   await mkdir(distDir, { recursive: true })
-  // The server is not minified, for readable stack traces; Lambda bundles are, for cold starts.
+  // The server is not minified, for readable stack traces; Lambda bundles are, for cold starts, but
+  // keep their function and class names (logged error types, `constructor.name` checks).
   const builds = [
     { entryPoints: { server: path.join(root, 'src', 'server.ts') }, minify: false },
-    { entryPoints: { lambda: path.join(root, 'src', 'lambda.ts'), ...(await workerEntries()) }, minify: true }
+    { entryPoints: { lambda: path.join(root, 'src', 'lambda.ts'), ...(await workerEntries()) }, minify: true, keepNames: true }
   ]
   const results = await Promise.all(builds.map((options) => esbuild.build({ ...common, ...options })))
   const metafile = { inputs: {}, outputs: {} }
@@ -146,9 +148,12 @@ function printSizes(sizes) {
   }
 }
 
-/** The newest modification time (ms) of anything the bundles are built from. */
+/**
+ * The newest modification time (ms) of the sources, dependencies and this script: dist/ built
+ * before it is stale. template.yaml and statemachine/ are read at run time, but count as sources.
+ */
 export async function newestSourceMtime() {
-  const inputs = ['src', 'template.yaml', 'statemachine', 'package-lock.json']
+  const inputs = ['src', 'template.yaml', 'statemachine', 'package-lock.json', 'scripts/build.mjs']
   let newest = 0
   for (const input of inputs) {
     const target = path.join(root, input)

@@ -55,7 +55,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(errorHandlerPlugin)
   await app.register(idempotencyKeyPlugin)
   await app.register(authGuardPlugin, { authenticate: options.authenticate, publicPrefixes: [DOCS_PREFIX], publicRoutes: ['OPTIONS *'] })
-  await app.register(cors, { origin: corsOrigins(config) === '*' ? true : corsOrigins(config), exposedHeaders: ['x-correlation-id', 'idempotent-replayed', 'retry-after'] })
+  const origins = corsOrigins(config)
+  // No allowed origin means no CORS headers at all: then the plugin's per-request hook is skipped too.
+  if (origins.length > 0) {
+    await app.register(cors, { origin: origins === '*' ? true : origins, exposedHeaders: ['x-correlation-id', 'idempotent-replayed', 'retry-after'] })
+  }
   await app.register(docsPlugin)
 
   await app.register(healthRoutes, { health: services.health })

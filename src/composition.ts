@@ -7,6 +7,7 @@ import { SFNClient } from '@aws-sdk/client-sfn'
 import { SNSClient } from '@aws-sdk/client-sns'
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import { SesMailer } from './adapters/aws/ses-mailer'
+import { createStripeGateway } from './adapters/stripe/stripe-gateway'
 import { SfnWorkflowRunner } from './adapters/aws/sfn-workflow'
 import { SnsEventBus } from './adapters/aws/sns-event-bus'
 import { DynamoAttemptCounter } from './adapters/dynamodb/attempt-counter'
@@ -18,7 +19,7 @@ import { DynamoProductRepository } from './adapters/dynamodb/product-repository'
 import { DynamoSessionStore } from './adapters/dynamodb/session-store'
 import { TableStoreProbe } from './adapters/dynamodb/table-store-probe'
 import { DynamoUserRepository } from './adapters/dynamodb/user-repository'
-import { adminEmails, loadConfig, type Config } from './config'
+import { adminEmails, loadConfig, stripeSettings, type Config } from './config'
 import { createLogger, type Logger } from './logger'
 import type { Authenticate } from './plugins/auth-guard'
 import { bearerAuthenticate } from './plugins/bearer-authenticate'
@@ -151,7 +152,8 @@ export function awsAdapters(config: Config): Adapters {
     documents: documentClient(dynamodb),
     eventBus: new SnsEventBus(new SNSClient(client)),
     workflow: new SfnWorkflowRunner(new SFNClient(client)),
-    mailer: new SesMailer(new SESv2Client(client), config.MAIL_FROM)
+    mailer: new SesMailer(new SESv2Client(client), config.MAIL_FROM),
+    paymentGateway: createStripeGateway(stripeSettings(config))
   }
 }
 

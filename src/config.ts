@@ -59,6 +59,17 @@ export const ConfigSchema = Type.Object({
   /** Base URL of the web front end; email links point here. */
   PUBLIC_BASE_URL: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:3000' }),
 
+  // Payments. The keys are required on AWS (see REQUIRED_ON_AWS); locally the embedded runtime sets
+  // all five to reach its Stripe simulator.
+  /** Stripe secret API key. */
+  STRIPE_SECRET_KEY: Type.Optional(Type.String({ pattern: '^sk_(test|live)_', secret: true })),
+  /** Signing secret of our Stripe webhook endpoint (/webhooks/stripe). */
+  STRIPE_WEBHOOK_SECRET: Type.Optional(Type.String({ pattern: '^whsec_', secret: true })),
+  /** Another Stripe API server (the local simulator); Stripe's own when unset. */
+  STRIPE_API_HOST: Type.Optional(Type.String({ minLength: 1 })),
+  STRIPE_API_PORT: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
+  STRIPE_API_PROTOCOL: Type.Optional(Type.Union([Type.Literal('http'), Type.Literal('https')])),
+
   /** Local mode only: keep DynamoDB Local's data under this folder instead of in memory. */
   LOCAL_DATA_DIR: Type.Optional(Type.String({ minLength: 1 })),
   /** Local mode only: port for DynamoDB Local; 0 picks a free loopback port. */
@@ -103,14 +114,43 @@ export function loadConfig(env: Env = process.env): Config {
     const shown = secret ? '(value hidden)' : `(got ${JSON.stringify(got)})`
     throw new ConfigError(variable, got === undefined ? `is required (${firstError.message})` : `${firstError.message} ${shown}`)
   }
-  return withDefaults as Config
+  const config = withDefaults as Config
+  if (config.RUNTIME_MODE === 'aws') {
+    const missing = REQUIRED_ON_AWS.find((variable) => config[variable] === undefined)
+    if (missing) throw new ConfigError(missing, 'is required in aws mode')
+  }
+  return config
 }
+
+/** Optional in the schema because local mode fills them in; AWS has nothing to fill them in with. */
+const REQUIRED_ON_AWS = ['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET'] as const
 
 function coerce(value: string, schema: TSchema): unknown {
   if (schema.type === 'integer') {
     return /^-?\d+$/.test(value.trim()) ? Number(value) : value
   }
   return value
+}
+
+export interface StripeSettings {
+  secretKey: string
+  webhookSecret: string
+  host?: string
+  port?: number
+  protocol?: 'http' | 'https'
+}
+
+/** The settings of the Stripe client (createStripeGateway); ConfigError when a key is missing. */
+export function stripeSettings(config: Config): StripeSettings {
+  if (!config.STRIPE_SECRET_KEY) throw new ConfigError('STRIPE_SECRET_KEY', 'is required')
+  if (!config.STRIPE_WEBHOOK_SECRET) throw new ConfigError('STRIPE_WEBHOOK_SECRET', 'is required')
+  return {
+    secretKey: config.STRIPE_SECRET_KEY,
+    webhookSecret: config.STRIPE_WEBHOOK_SECRET,
+    host: config.STRIPE_API_HOST,
+    port: config.STRIPE_API_PORT,
+    protocol: config.STRIPE_API_PROTOCOL
+  }
 }
 
 export function adminEmails(config: Config): Set<string> {

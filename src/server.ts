@@ -44,6 +44,7 @@ async function main(): Promise<void> {
 
   const address = await app.listen({ host: config.HOST, port: config.PORT })
   if (local) {
+    local.stripe.webhookUrl = `${address}/webhooks/stripe`
     const data = config.LOCAL_DATA_DIR ? `persisted under ${config.LOCAL_DATA_DIR}` : 'in memory (start with --persist to keep it)'
     console.log(
       [

@@ -10,6 +10,11 @@ const tables = {
   IDEMPOTENCY_TABLE: 'idempotency',
   SESSIONS_TABLE: 'sessions',
   USER_EVENTS_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:user-events',
+  ORDER_EVENTS_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:order-events',
+  PAYMENT_EVENTS_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:payment-events',
+  ORDER_STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:123456789012:stateMachine:order-processing',
+  STRIPE_SECRET_KEY: 'sk_test_config',
+  STRIPE_WEBHOOK_SECRET: 'whsec_config',
   JWT_SECRET: 'a-test-secret-that-is-long-enough-32+'
 }
 

@@ -44,7 +44,7 @@ t.test('production handler (AWS mode) answers health and readiness from REST and
   // Tables in DynamoDB Local play the part of the real DynamoDB endpoint.
   const dynamodb = await sharedDynamoDbLocal()
   const template = loadTemplate(join(projectRoot, 'template.yaml'))
-  const names = localNames(template, { stackName: 'lambda-test', parameters: { JwtSecret: 'x'.repeat(32) } })
+  const names = localNames(template, { stackName: 'lambda-test', parameters: { JwtSecret: 'x'.repeat(32), StripeSecretKey: 'sk_test_lambda', StripeWebhookSecret: 'whsec_lambda' } })
   const client = new DynamoDBClient({ endpoint: dynamodb.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } })
   await createTablesFromTemplate(client, template, names)
   client.destroy()

@@ -11,9 +11,33 @@ export function apiFunctionId(template: CloudFormationTemplate): string | undefi
   )?.[0]
 }
 
-// Long enough for any secret's minimum length (JWT_SECRET needs 32); deterministic, so generated
-// artefacts do not change between runs.
-const PLACEHOLDER_PARAMETER = 'placeholder'.padEnd(64, '-')
+// Deterministic, so generated artefacts do not change between runs. The first one that satisfies a
+// parameter's AllowedPattern and MinLength is used; a parameter none fits needs a candidate here.
+const PLACEHOLDER_CANDIDATES = [
+  'placeholder'.padEnd(64, '-'), // long enough for any secret's minimum length
+  'sk_test_placeholder', // Stripe secret key
+  'whsec_placeholder' // Stripe webhook signing secret
+]
+
+interface ParameterConstraints {
+  AllowedPattern?: string
+  MinLength?: number
+  MaxLength?: number
+}
+
+function placeholderFor(name: string, constraints: ParameterConstraints): string {
+  // CloudFormation matches AllowedPattern against the whole value.
+  const pattern = constraints.AllowedPattern === undefined ? undefined : new RegExp(`^(?:${constraints.AllowedPattern})$`)
+  const fits = (value: string) =>
+    (pattern?.test(value) ?? true) &&
+    value.length >= (constraints.MinLength ?? 0) &&
+    value.length <= (constraints.MaxLength ?? Number.POSITIVE_INFINITY)
+  const value = PLACEHOLDER_CANDIDATES.find(fits)
+  if (value === undefined) {
+    throw new Error(`template parameter ${name} has no Default and no placeholder fits its constraints; add one to PLACEHOLDER_CANDIDATES`)
+  }
+  return value
+}
 
 export function placeholderFunctionEnvironment(
   template: CloudFormationTemplate,
@@ -23,7 +47,7 @@ export function placeholderFunctionEnvironment(
   const parameters = Object.fromEntries(
     Object.entries(template.Parameters ?? {})
       .filter(([, parameter]) => parameter.Default === undefined)
-      .map(([name]) => [name, PLACEHOLDER_PARAMETER])
+      .map(([name, parameter]) => [name, placeholderFor(name, parameter as ParameterConstraints)])
   )
   return functionEnvironment(template, localNames(template, { stackName, parameters }), functionId)
 }

@@ -46,16 +46,21 @@ export const authGuardPlugin = fp<AuthGuardOptions>(
       throw new Error(`Route ${String(route.method)} ${route.url} declares no auth level (config.auth)`)
     })
 
-    app.addHook('onRequest', async (request) => {
-      if (request.is404) return
+    // Callback style with a synchronous fast path: public routes (health checks, the catalog) are the
+    // hottest and need no promise.
+    app.addHook('onRequest', (request, _reply, done) => {
       const level = request.routeOptions.config.auth
-      if (level === 'public') return
+      if (request.is404 || level === 'public') return done()
+      authorize(request, level).then(() => done(), done)
+    })
+
+    async function authorize(request: FastifyRequest, level: AuthLevel | undefined): Promise<void> {
       const principal = await options.authenticate(request)
       if (!principal) throw new UnauthorizedError('Authentication required.')
       if (level === 'admin' && !principal.roles.includes('admin')) throw new ForbiddenError('Admin role required.')
       if (level !== 'customer' && level !== 'admin') throw new ForbiddenError('Route is not accessible.')
       request.principal = principal
-    })
+    }
   },
   { name: 'auth-guard' }
 )

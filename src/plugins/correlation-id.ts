@@ -24,8 +24,10 @@ export function correlationIdFor(request: IncomingMessage): string {
 
 export const correlationIdPlugin = fp(
   async (app) => {
-    app.addHook('onRequest', async (request, reply) => {
+    // Callback style: this runs on every request, and an async hook costs a promise each time.
+    app.addHook('onRequest', (request, reply, done) => {
       reply.header(CORRELATION_HEADER, request.id)
+      done()
     })
   },
   { name: 'correlation-id' }

@@ -3,7 +3,7 @@
 // malformed) and exposed as `request.idempotencyKey`. `sendStoredResponse` sends a result of
 // `Idempotency.run`, marking replays with `Idempotent-Replayed: true` as Stripe does.
 import { Type } from '@sinclair/typebox'
-import type { FastifyReply, FastifySchema } from 'fastify'
+import type { FastifyReply, FastifyRequest, FastifySchema } from 'fastify'
 import fp from 'fastify-plugin'
 import { checkIdempotencyKey, type IdempotentResult } from '../services/idempotency'
 
@@ -32,7 +32,7 @@ export const idempotencyKeyPlugin = fp(
   async (app) => {
     app.decorateRequest('idempotencyKey', undefined)
 
-    // Only for the OpenAPI document: the preValidation hook below is what checks the header.
+    // Only routes that opt in get the header documented and a check: no cost on the other routes.
     app.addHook('onRoute', (route) => {
       if (!route.config?.idempotencyKey) return
       const headers = route.schema?.headers as { properties?: Record<string, unknown> } | undefined
@@ -40,18 +40,24 @@ export const idempotencyKeyPlugin = fp(
         ? { ...headers, properties: { ...headers.properties, [IDEMPOTENCY_KEY_HEADER]: Type.Optional(KeyHeaderSchema) } }
         : Type.Object({ [IDEMPOTENCY_KEY_HEADER]: Type.Optional(KeyHeaderSchema) })
       route.schema = { ...route.schema, headers: withKey } satisfies FastifySchema
-    })
-
-    app.addHook('preValidation', async (request) => {
-      if (!request.routeOptions.config.idempotencyKey) return
-      const value = request.headers[IDEMPOTENCY_KEY_HEADER]
-      if (value === undefined) return
-      // Node joins repeated headers into one string; only set-cookie arrives as an array.
-      request.idempotencyKey = checkIdempotencyKey(String(value))
+      route.preValidation = [...toArray(route.preValidation), readIdempotencyKey]
     })
   },
   { name: 'idempotency-key' }
 )
+
+const toArray = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value])
+
+function readIdempotencyKey(request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void): void {
+  const value = request.headers[IDEMPOTENCY_KEY_HEADER]
+  try {
+    // Node joins repeated headers into one string; only set-cookie arrives as an array.
+    if (value !== undefined) request.idempotencyKey = checkIdempotencyKey(String(value))
+    done()
+  } catch (error) {
+    done(error as Error)
+  }
+}
 
 /**
  * Sends a result of `Idempotency.run`: its status and body, plus `Idempotent-Replayed: true` on a

@@ -58,6 +58,11 @@ export async function build(t: Test, options: BuildOptions = {}): Promise<TestAp
   })
   await options.extend?.(app)
   await app.ready()
+  // Stripe's webhooks reach the app in-process.
+  runtime.stripe.deliver = async (payload, headers) => {
+    const response = await app.inject({ method: 'POST', url: '/webhooks/stripe', payload, headers })
+    return { statusCode: response.statusCode }
+  }
   t.teardown(async () => {
     await app.close()
     await runtime.close()

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { composeRuntime, documentClient, type Runtime } from '../../composition'
-import { loadConfig } from '../../config'
+import { loadConfig, stripeSettings } from '../../config'
 import { functionEnvironment, localNames, parametersFromEnvironment } from '../../infra/local-names'
 import { loadTemplate, type CloudFormationTemplate } from '../../infra/template'
 import { createLogger, type Logger } from '../../logger'
@@ -13,9 +13,11 @@ import { localRoutes } from '../../routes/local'
 import { DynamoProductRepository } from '../dynamodb/product-repository'
 import { createTablesFromTemplate } from './create-tables'
 import { dynamoDbLocalClientConfig, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local'
+import { createStripeGateway } from '../stripe/stripe-gateway'
 import { LocalMailbox } from './local-mailbox'
 import { createLocalMessaging, type LocalMessaging } from './local-messaging'
 import { createLocalWorkflow, type LocalWorkflow } from './local-workflow'
+import { LOCAL_STRIPE_SECRET_KEY, startStripeSimulator, type StripeSimulator } from './stripe-simulator'
 import { seedDemoCatalog } from './seed-catalog'
 
 export const LOCAL_STACK_NAME = 'commerce-local'
@@ -43,6 +45,8 @@ export interface EmbeddedRuntime extends Runtime {
   mailbox: LocalMailbox
   messaging: LocalMessaging
   workflow: LocalWorkflow
+  /** Stripe's stand-in; set its `webhookUrl` (or `deliver`) once the app listens. */
+  stripe: StripeSimulator
   localRoutes: ReturnType<typeof localRoutes>
   /** Resolves when no message or execution is in flight (tests). */
   idle(): Promise<void>
@@ -52,14 +56,30 @@ export interface EmbeddedRuntime extends Runtime {
 export async function startEmbeddedRuntime(options: EmbeddedRuntimeOptions): Promise<EmbeddedRuntime> {
   const env = options.env ?? process.env
   const template = loadTemplate(options.templatePath ?? join(options.projectRoot, 'template.yaml'))
+  const logged: { logger?: Logger } = { logger: options.logger }
+  // Stripe's stand-in: the app reaches it through the real SDK, pointed here by the STRIPE_API_* settings.
+  const stripe = await startStripeSimulator({ log: (message, level = 'debug') => logged.logger?.[level](message) })
   const names = localNames(template, {
     stackName: options.stackName ?? LOCAL_STACK_NAME,
-    // A fresh signing secret per start unless JWT_SECRET is set: tokens never outlive a local run by accident.
-    parameters: { Stage: 'local', JwtSecret: randomBytes(32).toString('hex'), ...parametersFromEnvironment(template, env) }
+    parameters: {
+      Stage: 'local',
+      // A fresh signing secret per start unless JWT_SECRET is set: tokens never outlive a local run by accident.
+      JwtSecret: randomBytes(32).toString('hex'),
+      StripeSecretKey: LOCAL_STRIPE_SECRET_KEY,
+      StripeWebhookSecret: stripe.webhookSecret,
+      ...parametersFromEnvironment(template, env)
+    }
   })
   // Resource names come from the template; settings the template takes as parameters come from env.
-  const config = loadConfig({ ...env, ...functionEnvironment(template, names, apiFunctionId(template)), RUNTIME_MODE: 'local' })
+  let config
+  try {
+    config = loadConfig({ ...env, ...functionEnvironment(template, names, apiFunctionId(template)), ...stripe.environment(), RUNTIME_MODE: 'local' })
+  } catch (error) {
+    await stripe.close()
+    throw error
+  }
   const logger = options.logger ?? createLogger(config)
+  logged.logger = logger
 
   let dynamodbLocal: DynamoDbLocal | undefined
   if (!options.dynamodbEndpoint) {
@@ -68,6 +88,9 @@ export async function startEmbeddedRuntime(options: EmbeddedRuntimeOptions): Pro
       port: config.LOCAL_DYNAMODB_PORT,
       javaPath: config.LOCAL_JAVA_PATH,
       log: (line, level = 'debug') => logger[level](line)
+    }).catch(async (error: unknown) => {
+      await stripe.close()
+      throw error
     })
   }
   const endpoint = options.dynamodbEndpoint ?? (dynamodbLocal as DynamoDbLocal).endpoint
@@ -76,6 +99,7 @@ export async function startEmbeddedRuntime(options: EmbeddedRuntimeOptions): Pro
     await createTablesFromTemplate(dynamodb, template, names)
   } catch (error) {
     await dynamodbLocal?.stop()
+    await stripe.close()
     throw error
   }
 
@@ -98,7 +122,11 @@ export async function startEmbeddedRuntime(options: EmbeddedRuntimeOptions): Pro
   })
   const workflow = createLocalWorkflow({ template, names, projectRoot: options.projectRoot, invoke, log: logger })
   const documents = documentClient(dynamodb)
-  const runtime = composeRuntime(config, { dynamodb, documents, eventBus: messaging.bus, workflow, mailer: mailbox }, logger)
+  const runtime = composeRuntime(
+    config,
+    { dynamodb, documents, eventBus: messaging.bus, workflow, mailer: mailbox, paymentGateway: createStripeGateway(stripeSettings(config)) },
+    logger
+  )
   built.runtime = runtime
 
   const embedded: EmbeddedRuntime = {
@@ -108,14 +136,17 @@ export async function startEmbeddedRuntime(options: EmbeddedRuntimeOptions): Pro
     mailbox,
     messaging,
     workflow,
+    stripe,
     localRoutes: localRoutes({
       mailbox: () => mailbox.messages(),
       deadLetters: () => messaging.deadLetterQueues(),
       executions: () => workflow.executions()
     }),
     async idle() {
-      // A message can start an execution and an execution can publish a message: settle both.
+      // A message can start an execution, an execution can publish a message, a payment can send a
+      // webhook that publishes one: settle them all.
       for (let round = 0; round < 3; round++) {
+        await stripe.idle()
         await messaging.idle()
         await workflow.idle()
       }
@@ -123,6 +154,7 @@ export async function startEmbeddedRuntime(options: EmbeddedRuntimeOptions): Pro
     async close() {
       await workflow.close()
       await messaging.close()
+      await stripe.close()
       dynamodb.destroy()
       await dynamodbLocal?.stop()
     }

@@ -1,0 +1,304 @@
+// The embedded runtime's stand-in for Stripe: an HTTP server on a loopback port speaking the part of
+// Stripe's v1 API the app uses (PaymentIntents, Refunds), reached through the real `stripe` SDK
+// (host/port/protocol options). It authenticates secret keys, honours Idempotency-Key, answers with
+// Stripe's objects and error bodies (so the SDK raises its own error classes), follows the test
+// payment methods, and sends signed webhook events. Tests steer and inspect it through this object.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { randomBytes } from 'node:crypto'
+import Stripe from 'stripe'
+import { StripeAccount, type EventRequest } from './stripe-account'
+import { canonicalForm, FormError, parseForm, type FormObject } from './stripe-form'
+import { IdempotencyLayer, type IdempotentAnswer } from './stripe-idempotency'
+import {
+  invalidRequest,
+  nowSeconds,
+  StripeApiError,
+  stripeId,
+  type ApiReply,
+  type ChargeObject,
+  type EventObject,
+  type PaymentIntentObject,
+  type RefundObject
+} from './stripe-objects'
+import { WebhookSender, type WebhookDeliver, type WebhookDelivery, type WebhookSettings } from './stripe-webhook-sender'
+
+export type { WebhookDeliver, WebhookDelivery } from './stripe-webhook-sender'
+export type { ChargeObject, EventObject, PaymentIntentObject, RefundObject } from './stripe-objects'
+
+/** The simulator takes any test key; this one is what the embedded runtime configures. */
+export const LOCAL_STRIPE_SECRET_KEY = 'sk_test_local_simulator'
+
+/** The event types a webhook endpoint of this app subscribes to (its `enabled_events`). */
+export const DEFAULT_WEBHOOK_EVENTS = ['payment_intent.succeeded', 'payment_intent.payment_failed', 'payment_intent.requires_action', 'charge.refunded'] as const
+
+export interface StripeSimulatorOptions {
+  /** Loopback port; 0 (default) picks a free one. */
+  port?: number
+  /** Signs webhooks (the app's STRIPE_WEBHOOK_SECRET); a fresh random `whsec_` by default. */
+  webhookSecret?: string
+  /** Where events are POSTed (the app's /webhooks/stripe); settable later, once the app listens. */
+  webhookUrl?: string
+  /** Delivers in-process instead of over HTTP (e.g. to `app.inject`); wins over `webhookUrl`. */
+  deliver?: WebhookDeliver
+  /** Wait before each delivery (default 0). */
+  webhookDelayMs?: number
+  /** Deliver every event this many times (default 1). */
+  duplicateWebhooks?: number
+  /** Attempts per delivery while the endpoint answers non-2xx (default 5). */
+  webhookAttempts?: number
+  /** Wait before the first retry, doubling after (default 500 ms). */
+  webhookRetryDelayMs?: number
+  /** Event types delivered; default DEFAULT_WEBHOOK_EVENTS, `*` for every event the simulator makes. */
+  enabledEvents?: readonly string[] | '*'
+  log?: (message: string, level?: 'debug' | 'warn') => void
+}
+
+const MAX_BODY_BYTES = 1024 * 1024
+
+export async function startStripeSimulator(options: StripeSimulatorOptions = {}): Promise<StripeSimulator> {
+  const simulator = new StripeSimulator(options)
+  await simulator.listen(options.port ?? 0)
+  return simulator
+}
+
+export class StripeSimulator {
+  readonly host = '127.0.0.1'
+  readonly protocol = 'http'
+  readonly webhookSecret: string
+  // Webhook settings: tests may change them at any time; each delivery reads them when it runs.
+  webhookUrl: string | undefined
+  deliver: WebhookDeliver | undefined
+  webhookDelayMs: number
+  duplicateWebhooks: number
+  webhookAttempts: number
+  webhookRetryDelayMs: number
+  enabledEvents: readonly string[] | '*'
+
+  private listeningPort = 0
+  private readonly eventList: EventObject[] = []
+  private readonly account = new StripeAccount((type, object, request) => this.emit(type, object, request))
+  private readonly idempotency = new IdempotencyLayer()
+  private readonly sender: WebhookSender
+  private readonly server = createServer((request, response) => void this.handle(request, response))
+  private readonly log: NonNullable<StripeSimulatorOptions['log']>
+
+  /** Use startStripeSimulator(). */
+  constructor(options: StripeSimulatorOptions) {
+    this.webhookSecret = options.webhookSecret ?? `whsec_${randomBytes(24).toString('hex')}`
+    this.webhookUrl = options.webhookUrl
+    this.deliver = options.deliver
+    this.webhookDelayMs = options.webhookDelayMs ?? 0
+    this.duplicateWebhooks = options.duplicateWebhooks ?? 1
+    this.webhookAttempts = options.webhookAttempts ?? 5
+    this.webhookRetryDelayMs = options.webhookRetryDelayMs ?? 500
+    this.enabledEvents = options.enabledEvents ?? DEFAULT_WEBHOOK_EVENTS
+    this.log = options.log ?? (() => {})
+    this.sender = new WebhookSender(() => this.webhookSettings(), this.log)
+  }
+
+  get port(): number {
+    return this.listeningPort
+  }
+
+  /** e.g. `http://127.0.0.1:41234` */
+  get url(): string {
+    return `${this.protocol}://${this.host}:${this.port}`
+  }
+
+  /** The app's settings for talking to this simulator (see src/config.ts). */
+  environment(): Record<'STRIPE_SECRET_KEY' | 'STRIPE_WEBHOOK_SECRET' | 'STRIPE_API_HOST' | 'STRIPE_API_PORT' | 'STRIPE_API_PROTOCOL', string> {
+    return {
+      STRIPE_SECRET_KEY: LOCAL_STRIPE_SECRET_KEY,
+      STRIPE_WEBHOOK_SECRET: this.webhookSecret,
+      STRIPE_API_HOST: this.host,
+      STRIPE_API_PORT: String(this.port),
+      STRIPE_API_PROTOCOL: this.protocol
+    }
+  }
+
+  /** How many PaymentIntents were actually created (replays of an idempotent request create none). */
+  get createdCount(): number {
+    return this.account.createdCount
+  }
+
+  paymentIntents(): PaymentIntentObject[] {
+    return this.account.paymentIntents()
+  }
+
+  refunds(): RefundObject[] {
+    return this.account.refunds()
+  }
+
+  /** Every event made, delivered or not, oldest first. */
+  events(): EventObject[] {
+    return this.eventList.map((event) => structuredClone(event))
+  }
+
+  /** Every delivery attempt made, in order. */
+  webhookDeliveries(): WebhookDelivery[] {
+    return this.sender.deliveries()
+  }
+
+  /** The customer completes (`succeeded`) or fails the 3-D Secure challenge of an intent in requires_action. */
+  completeAuthentication(paymentIntentId: string, outcome: 'succeeded' | 'failed'): PaymentIntentObject {
+    return this.account.completeAuthentication(paymentIntentId, outcome)
+  }
+
+  /** Resolves once no webhook delivery is waiting or under way. */
+  idle(): Promise<void> {
+    return this.sender.idle()
+  }
+
+  /** Stops the server and drops pending deliveries. */
+  async close(): Promise<void> {
+    this.sender.close()
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()))
+    // The SDK keeps connections alive; they would hold close() open.
+    this.server.closeAllConnections()
+    await closed
+  }
+
+  /** @internal */
+  listen(port: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject)
+      this.server.listen(port, this.host, () => {
+        this.server.off('error', reject)
+        const address = this.server.address()
+        this.listeningPort = typeof address === 'object' && address ? address.port : port
+        this.log(`Stripe simulator at ${this.url}`, 'debug')
+        resolve()
+      })
+    })
+  }
+
+  private webhookSettings(): WebhookSettings {
+    return {
+      secret: this.webhookSecret,
+      url: this.webhookUrl,
+      deliver: this.deliver,
+      delayMs: this.webhookDelayMs,
+      duplicates: this.duplicateWebhooks,
+      attempts: this.webhookAttempts,
+      retryDelayMs: this.webhookRetryDelayMs,
+      enabledEvents: this.enabledEvents
+    }
+  }
+
+  private emit(type: string, object: PaymentIntentObject | ChargeObject | RefundObject, request: EventRequest): void {
+    const event: EventObject = {
+      id: stripeId('evt'),
+      object: 'event',
+      api_version: Stripe.API_VERSION,
+      created: nowSeconds(),
+      data: { object: structuredClone(object) },
+      livemode: false,
+      pending_webhooks: 1,
+      request,
+      type
+    }
+    this.eventList.push(event)
+    this.sender.send(event)
+  }
+
+  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const requestId = stripeId('req', 14)
+    const idempotencyKey = headerOf(request, 'idempotency-key')
+    let answer: IdempotentAnswer
+    try {
+      answer = await this.answer(request, requestId, idempotencyKey)
+    } catch (error) {
+      this.log(`stripe simulator: ${request.method} ${request.url} failed: ${(error as Error).stack ?? String(error)}`, 'warn')
+      answer = { reply: new StripeApiError(500, { type: 'api_error', message: 'The local Stripe simulator failed; see its log.' }).reply() }
+    }
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      'request-id': requestId,
+      'stripe-version': headerOf(request, 'stripe-version') ?? Stripe.API_VERSION
+    }
+    if (idempotencyKey && request.method === 'POST') headers['idempotency-key'] = idempotencyKey
+    if (answer.replayOf) {
+      headers['idempotent-replayed'] = 'true'
+      headers['original-request'] = answer.replayOf
+    }
+    this.log(`stripe simulator: ${request.method} ${request.url} → ${answer.reply.status}${answer.replayOf ? ' (replayed)' : ''}`, 'debug')
+    response.writeHead(answer.reply.status, headers).end(JSON.stringify(answer.reply.body, null, 2))
+  }
+
+  private async answer(request: IncomingMessage, requestId: string, idempotencyKey: string | undefined): Promise<IdempotentAnswer> {
+    const method = request.method ?? 'GET'
+    const path = new URL(request.url ?? '/', 'http://localhost').pathname
+    try {
+      const body = await readBody(request)
+      authenticate(headerOf(request, 'authorization'))
+      const eventRequest: EventRequest = { id: requestId, idempotency_key: idempotencyKey ?? null }
+      const intentMatch = /^\/v1\/payment_intents\/([^/]+)$/.exec(path)
+      if (method === 'GET' && intentMatch) return { reply: this.account.retrievePaymentIntent(decodeURIComponent(intentMatch[1] as string)) }
+      if (method === 'POST' && path === '/v1/payment_intents') {
+        return await this.post('POST /v1/payment_intents', body, requestId, idempotencyKey, (params) => this.account.createPaymentIntent(params, eventRequest))
+      }
+      if (method === 'POST' && path === '/v1/refunds') {
+        return await this.post('POST /v1/refunds', body, requestId, idempotencyKey, (params) => this.account.createRefund(params, eventRequest))
+      }
+      throw invalidRequest(
+        `Unrecognized request URL (${method}: ${path}). The local Stripe simulator serves POST /v1/payment_intents, GET /v1/payment_intents/:id and POST /v1/refunds.`,
+        {},
+        404
+      )
+    } catch (error) {
+      if (error instanceof StripeApiError) return { reply: error.reply() }
+      throw error
+    }
+  }
+
+  private post(
+    endpoint: string,
+    body: string,
+    requestId: string,
+    idempotencyKey: string | undefined,
+    execute: (params: FormObject) => ApiReply
+  ): Promise<IdempotentAnswer> | IdempotentAnswer {
+    let params: FormObject
+    try {
+      params = parseForm(body)
+    } catch (error) {
+      if (error instanceof FormError) throw invalidRequest(error.message, { param: error.param })
+      throw error
+    }
+    if (idempotencyKey === undefined) return { reply: execute(params) }
+    return this.idempotency.run({ key: idempotencyKey, endpoint, fingerprint: canonicalForm(params), requestId }, () => execute(params))
+  }
+}
+
+const NO_KEY =
+  "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY')."
+
+/** Bearer auth (what the SDK sends) or Basic with the key as user name (what curl -u sends). */
+function authenticate(authorization: string | undefined): void {
+  const [scheme, credentials] = authorization?.trim().split(/\s+/, 2) ?? []
+  let key: string | undefined
+  if (scheme?.toLowerCase() === 'bearer') key = credentials
+  if (scheme?.toLowerCase() === 'basic' && credentials) key = Buffer.from(credentials, 'base64').toString('utf8').split(':')[0]
+  if (!key) throw new StripeApiError(401, { type: 'invalid_request_error', message: NO_KEY })
+  if (!/^sk_test_\w+$/.test(key)) {
+    const shown = key.length > 12 ? `${key.slice(0, 8)}${'*'.repeat(key.length - 12)}${key.slice(-4)}` : key.replace(/./g, '*')
+    const hint = key.startsWith('sk_live_') ? ' The local Stripe simulator takes test keys (sk_test_...) only.' : ''
+    throw new StripeApiError(401, { type: 'invalid_request_error', message: `Invalid API Key provided: ${shown}.${hint}` })
+  }
+}
+
+function headerOf(request: IncomingMessage, name: string): string | undefined {
+  const value = request.headers[name]
+  return Array.isArray(value) ? value[0] : value
+}
+
+async function readBody(request: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length
+    if (size > MAX_BODY_BYTES) throw invalidRequest(`Request body larger than ${MAX_BODY_BYTES} bytes.`, {}, 413)
+    chunks.push(chunk as Buffer)
+  }
+  return Buffer.concat(chunks).toString('utf8')
+}
