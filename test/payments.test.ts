@@ -2,7 +2,7 @@
 // local Stripe simulator, signed webhooks into the app, payment events through the bus resuming the
 // order saga. Covers the invariants "nobody pays twice" and "a paid order is never cancelled
 // without a refund".
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { createHmac } from 'node:crypto'
 import { build } from './helpers/build'
 import { openShop } from './helpers/orders'
@@ -11,7 +11,7 @@ import { bearer, uniqueEmail } from './helpers/users'
 const adminEmail = uniqueEmail('admin')
 const env = { BCRYPT_COST: '4', ADMIN_EMAILS: adminEmail, PAYMENT_WINDOW_SECONDS: '120' }
 
-async function setup(t: Parameters<Parameters<typeof t.test>[1]>[0], extraEnv: Record<string, string> = {}) {
+async function setup(t: Test, extraEnv: Record<string, string> = {}) {
   const { app, runtime } = await build(t, { env: { ...env, ...extraEnv } })
   const shop = await openShop(app, runtime, adminEmail)
   const product = await shop.createProduct({ price: 2599, stock: 20 })

@@ -49,15 +49,21 @@ export async function build(t: Test, options: BuildOptions = {}): Promise<TestAp
     messaging: { redeliveryDelayMs: 20 },
     seedDemoCatalog: options.seedDemoCatalog ?? false
   })
-  const app = await buildApp({
-    config: runtime.config,
-    services: runtime.services,
-    authenticate: runtime.authenticate,
-    logger: runtime.logger,
-    localRoutes: runtime.localRoutes
-  })
-  await options.extend?.(app)
-  await app.ready()
+  let app: FastifyInstance
+  try {
+    app = await buildApp({
+      config: runtime.config,
+      services: runtime.services,
+      authenticate: runtime.authenticate,
+      logger: runtime.logger,
+      localRoutes: runtime.localRoutes
+    })
+    await options.extend?.(app)
+    await app.ready()
+  } catch (error) {
+    await runtime.close()
+    throw error
+  }
   // Stripe's webhooks reach the app in-process.
   runtime.stripe.deliver = async (payload, headers) => {
     const response = await app.inject({ method: 'POST', url: '/webhooks/stripe', payload, headers })
