@@ -202,3 +202,18 @@ t.test('payment timeout reconciles with the gateway: paid late → confirmed, no
   t.equal(order.status, 'confirmed', 'the timeout path asked Stripe and found the payment')
   t.equal(runtime.stripe.refunds().length, 0)
 })
+
+t.test('local mode: 3-D Secure can be completed through /_local (no browser on the embedded runtime)', async (t) => {
+  const { app, runtime, shop, newOrder, pay } = await setup(t)
+  const orderId = await newOrder()
+  await pay(orderId, 'pm_card_authenticationRequired')
+  const intentId = runtime.stripe.paymentIntents()[0]?.id as string
+  const res = await app.inject({ method: 'POST', url: `/_local/stripe/payment-intents/${intentId}/authenticate`, payload: { outcome: 'succeeded' } })
+  t.equal(res.statusCode, 202)
+  await shop.finished(orderId)
+  t.equal((await shop.settled(orderId)).status, 'confirmed')
+  const again = await app.inject({ method: 'POST', url: `/_local/stripe/payment-intents/${intentId}/authenticate`, payload: { outcome: 'succeeded' } })
+  t.equal(again.statusCode, 409, 'not requires_action any more')
+  const unknown = await app.inject({ method: 'POST', url: '/_local/stripe/payment-intents/pi_nope/authenticate', payload: { outcome: 'failed' } })
+  t.equal(unknown.statusCode, 409)
+})

@@ -2,6 +2,7 @@
 // the local mailbox, dead-letter queues and workflow executions.
 import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { ConflictError } from '../domain/errors'
 
 const MailboxResponse = Type.Object({
   messages: Type.Array(Type.Object({ to: Type.String(), subject: Type.String(), text: Type.String(), sentAt: Type.String() }))
@@ -11,7 +12,11 @@ export interface LocalInspection {
   mailbox(): Array<{ to: string; subject: string; text: string; sentAt: string }>
   deadLetters(): Record<string, unknown[]>
   executions(): unknown[]
+  /** Plays the customer's part of 3-D Secure at the Stripe simulator (no browser here). */
+  completeAuthentication(paymentIntentId: string, outcome: 'succeeded' | 'failed'): void
 }
+
+const AuthenticationBody = Type.Object({ outcome: Type.Union([Type.Literal('succeeded'), Type.Literal('failed')]) })
 
 export function localRoutes(inspection: LocalInspection): FastifyPluginAsyncTypebox {
   return async (app) => {
@@ -21,5 +26,17 @@ export function localRoutes(inspection: LocalInspection): FastifyPluginAsyncType
     }))
     app.get('/dead-letters', { config: { auth: 'public' }, schema: hidden }, async () => ({ queues: inspection.deadLetters() }))
     app.get('/executions', { config: { auth: 'public' }, schema: hidden }, async () => ({ executions: inspection.executions() }))
+    app.post<{ Params: { id: string }; Body: { outcome: 'succeeded' | 'failed' } }>(
+      '/stripe/payment-intents/:id/authenticate',
+      { config: { auth: 'public' }, schema: { ...hidden, body: AuthenticationBody } },
+      async (request, reply) => {
+        try {
+          inspection.completeAuthentication(request.params.id, request.body.outcome)
+        } catch (error) {
+          throw new ConflictError((error as Error).message)
+        }
+        return reply.code(202).send({ paymentIntentId: request.params.id, outcome: request.body.outcome })
+      }
+    )
   }
 }

@@ -140,7 +140,8 @@ export async function startEmbeddedRuntime(options: EmbeddedRuntimeOptions): Pro
     localRoutes: localRoutes({
       mailbox: () => mailbox.messages(),
       deadLetters: () => messaging.deadLetterQueues(),
-      executions: () => workflow.executions()
+      executions: () => workflow.executions(),
+      completeAuthentication: (id, outcome) => stripe.completeAuthentication(id, outcome)
     }),
     async idle() {
       // A message can start an execution, an execution can publish a message, a payment can send a
