@@ -22,7 +22,7 @@ import { AdminProductSchema, ProductSchema } from './schemas/products'
 import { OrderSchema } from './schemas/orders'
 import { PaymentSchema } from './schemas/payments'
 import { UserSchema } from './schemas/users'
-import type { Services } from './services'
+import type { Services } from './services/index'
 
 export interface AppOptions {
   config: Config

@@ -27,7 +27,7 @@ import type { EventBus } from './ports/event-bus'
 import type { Mailer } from './ports/mailer'
 import type { PaymentGateway } from './ports/payment-gateway'
 import type { WorkflowRunner } from './ports/workflow'
-import type { Services } from './services'
+import type { Services } from './services/index'
 import { AuthService } from './services/auth-service'
 import { CatalogService } from './services/catalog-service'
 import { OrderSaga } from './services/order-saga'
@@ -40,7 +40,7 @@ import { NotificationService } from './services/notification-service'
 import { PasswordHasher } from './services/password-hasher'
 import { TokenService } from './services/token-service'
 import { UserService } from './services/user-service'
-import { createWorkers, type Workers } from './workers'
+import { createWorkers, type Workers } from './workers/index'
 
 /** Implementations of every port. AWS ones below; local ones in adapters/local/embedded-runtime.ts. */
 export interface Adapters {

@@ -9,7 +9,7 @@ import { apiFunctionId, placeholderFunctionEnvironment } from './infra/placehold
 import { projectRootFrom } from './infra/project-root'
 import { loadTemplate } from './infra/template'
 import { createLogger } from './logger'
-import type { Services } from './services'
+import type { Services } from './services/index'
 
 export interface OpenApiDocument {
   paths?: Record<string, unknown>

@@ -3,7 +3,7 @@
 // `Handler: notification.handler`): the embedded runtime invokes them in-process by that name, and
 // each src/workers/<name>.ts Lambda entry looks itself up here.
 import type { Logger } from '../logger'
-import type { Services } from '../services'
+import type { Services } from '../services/index'
 import { createNotificationWorker } from './notification-worker'
 import { createOrderEventsWorker } from './order-events-worker'
 import { createOrderSagaWorker } from './order-saga-worker'
