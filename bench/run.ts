@@ -8,9 +8,10 @@ import { join } from 'node:path'
 import { projectRootFrom } from '../src/infra/project-root'
 import type { Benchmark } from './lib/benchmark'
 import { loadDescription, machineDescription, replaceMarkedSection } from './lib/markdown'
+import { auth } from './auth'
 import { platform } from './platform'
 
-const BENCHMARKS: Benchmark[] = [platform]
+const BENCHMARKS: Benchmark[] = [platform, auth]
 
 const BENCHMARKS_FILE = join(projectRootFrom(import.meta.url), 'BENCHMARKS.md')
 const NEW_FILE_HEADER = '# Benchmarks\n\nProduced by `npm run bench -- <name> --write`; each section is replaced by its benchmark.\n'

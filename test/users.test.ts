@@ -289,3 +289,27 @@ t.test('the notification worker is idempotent: a redelivered USER_CREATED sends 
   t.same(await worker?.({ Records: [record('m2')] }), { batchItemFailures: [] })
   t.equal(runtime.mailbox.messages().filter((entry) => entry.to === email).length, 2, 'one more email, not two')
 })
+
+t.test('invariant: no account without its USER_CREATED event — a failed publish undoes the registration', async (t) => {
+  const { app, runtime } = await build(t, { env })
+  const bus = runtime.messaging.bus
+  const publish = bus.publish.bind(bus)
+  let failNext = true
+  bus.publish = async (topicArn, event) => {
+    if (failNext) {
+      failNext = false
+      throw Object.assign(new Error('SNS is down'), { name: 'InternalErrorException' })
+    }
+    return publish(topicArn, event)
+  }
+  const email = uniqueEmail('bus-down')
+  const payload = { email, password: PASSWORD, firstName: 'Ada', lastName: 'Lovelace' }
+  const failed = await app.inject({ method: 'POST', url: '/users/register', payload })
+  t.equal(failed.statusCode, 503)
+  t.equal(failed.json().error, 'ServiceUnavailable')
+  t.notMatch(failed.body, /SNS is down/, 'no internal detail leaks')
+  const retried = await app.inject({ method: 'POST', url: '/users/register', payload })
+  t.equal(retried.statusCode, 201, 'the retry starts clean: no half-made account blocks the email')
+  await verificationToken(runtime, email)
+  t.equal(runtime.mailbox.messages().filter((entry) => entry.to === email).length, 1, 'exactly one verification email')
+})

@@ -4,9 +4,16 @@
 import autocannon from 'autocannon'
 import { median } from './stats'
 
+/** The fields besides `label` go to autocannon as they are: leave out what is not set (autocannon
+ * spreads its options over its defaults, so `method: undefined` would replace GET). */
 export interface ThroughputTarget {
   label: string
   url: string
+  method?: 'GET' | 'POST'
+  headers?: Record<string, string>
+  body?: string
+  /** Requests each connection cycles through instead of one (e.g. orders of different products). */
+  requests?: autocannon.Request[]
 }
 
 export interface ThroughputSettings {
@@ -22,22 +29,23 @@ export interface ThroughputResult {
   /** Average req/s of each round, in round order. */
   rounds: number[]
   medianRequestsPerSecond: number
-  /** Median over rounds of each round's 99th percentile latency. */
+  /** Median over rounds of each round's 50th and 99th percentile latency. */
+  medianP50Ms: number
   medianP99Ms: number
   /** Over all rounds: responses other than 2xx, connection errors and timeouts. */
   failures: number
 }
 
 export async function compareThroughput(targets: ThroughputTarget[], settings: ThroughputSettings): Promise<ThroughputResult[]> {
-  const load = (url: string, duration: number) =>
-    autocannon({ url, connections: settings.connections, pipelining: settings.pipelining, duration })
+  const load = ({ label: _label, ...request }: ThroughputTarget, duration: number) =>
+    autocannon({ ...request, connections: settings.connections, pipelining: settings.pipelining, duration })
 
-  for (const target of targets) await load(target.url, settings.warmupSeconds)
+  for (const target of targets) await load(target, settings.warmupSeconds)
 
   const samples = new Map(targets.map((target) => [target.label, [] as autocannon.Result[]]))
   for (let round = 0; round < settings.rounds; round++) {
     const order = round % 2 === 0 ? targets : [...targets].reverse()
-    for (const target of order) samples.get(target.label)?.push(await load(target.url, settings.roundSeconds))
+    for (const target of order) samples.get(target.label)?.push(await load(target, settings.roundSeconds))
   }
 
   return targets.map(({ label }) => {
@@ -46,6 +54,7 @@ export async function compareThroughput(targets: ThroughputTarget[], settings: T
       label,
       rounds: results.map((result) => result.requests.average),
       medianRequestsPerSecond: median(results.map((result) => result.requests.average)),
+      medianP50Ms: median(results.map((result) => result.latency.p50)),
       medianP99Ms: median(results.map((result) => result.latency.p99)),
       failures: results.reduce((sum, result) => sum + result.non2xx + result.errors + result.timeouts, 0)
     }

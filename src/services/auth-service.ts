@@ -2,7 +2,7 @@
 // Login never reveals whether an account exists: unknown email and wrong password take the same
 // path (same bcrypt work, same counters, same error).
 import { randomUUID } from 'node:crypto'
-import { TooManyRequestsError, UnauthorizedError, ValidationError } from '../domain/errors'
+import { ServiceUnavailableError, TooManyRequestsError, UnauthorizedError, ValidationError } from '../domain/errors'
 import { normaliseEmail, publicUser, type Principal, type Role, type User } from '../domain/user'
 import type { AttemptCounter } from '../ports/attempt-counter'
 import type { EventBus } from '../ports/event-bus'
@@ -63,10 +63,17 @@ export class AuthService {
     }
     await this.users.create(record)
     const user = publicUser(record)
-    await this.events.publish(
-      this.settings.userEventsTopicArn,
-      newEvent(EventType.USER_CREATED, { userId: user.id, email: user.email, firstName: user.firstName }, correlationId)
-    )
+    try {
+      await this.events.publish(
+        this.settings.userEventsTopicArn,
+        newEvent(EventType.USER_CREATED, { userId: user.id, email: user.email, firstName: user.firstName }, correlationId)
+      )
+    } catch {
+      // No account without its USER_CREATED (and so its verification email): undo the write, and the
+      // client's retry of the registration starts clean.
+      await this.users.remove(email, user.id)
+      throw new ServiceUnavailableError('Registration is temporarily unavailable; please retry.')
+    }
     return user
   }
 

@@ -6,15 +6,13 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import {
   GetCommand,
-  PutCommand,
   QueryCommand,
   TransactWriteCommand,
-  UpdateCommand,
   type DynamoDBDocumentClient
 } from '@aws-sdk/lib-dynamodb'
 import { stockDelta, type Order, type ReservationState } from '../../domain/order'
 import type { OrderPage, OrderRepository, OrderTransition, ReserveOutcome } from '../../ports/order-repository'
-import { isConditionFailed } from './conditional'
+import { isConditionFailed, putIfAbsent, updateIf } from './conditional'
 
 type TransactItems = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>
 
@@ -36,14 +34,8 @@ export class DynamoOrderRepository implements OrderRepository {
     private readonly productsTable: string
   ) {}
 
-  async create(order: Order): Promise<boolean> {
-    try {
-      await this.documents.send(new PutCommand({ TableName: this.ordersTable, Item: order, ConditionExpression: 'attribute_not_exists(id)' }))
-      return true
-    } catch (error) {
-      if (isConditionFailed(error)) return false
-      throw error
-    }
+  create(order: Order): Promise<boolean> {
+    return putIfAbsent(this.documents, this.ordersTable, { ...order }, 'id')
   }
 
   async get(id: string): Promise<Order | undefined> {
@@ -121,53 +113,33 @@ export class DynamoOrderRepository implements OrderRepository {
       ExpressionAttributeValues: values
     }
     const productUpdates = reservationTo === order.reservation ? [] : this.stockUpdates(order, reservationTo)
-    if (productUpdates.length === 0) {
-      try {
-        const result = await this.documents.send(new UpdateCommand({ ...update, ReturnValues: 'ALL_NEW' }))
-        return result.Attributes as Order
-      } catch (error) {
-        if (isConditionFailed(error)) return undefined
-        throw error
-      }
-    }
+    if (productUpdates.length === 0) return (await updateIf(this.documents, update)) as Order | undefined
     const failure = await this.transact([{ Update: update }, ...productUpdates])
     return failure ? undefined : this.get(order.id)
   }
 
   async lockForPayment(orderId: string, paymentId: string): Promise<'locked' | 'held_by_other' | 'not_payable'> {
-    try {
-      await this.documents.send(
-        new UpdateCommand({
-          TableName: this.ordersTable,
-          Key: { id: orderId },
-          ConditionExpression: '#status = :awaiting AND (attribute_not_exists(paymentLock) OR paymentLock = :paymentId)',
-          UpdateExpression: 'SET paymentLock = :paymentId',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':awaiting': 'awaiting_payment', ':paymentId': paymentId }
-        })
-      )
-      return 'locked'
-    } catch (error) {
-      if (!isConditionFailed(error)) throw error
-    }
+    const locked = await updateIf(this.documents, {
+      TableName: this.ordersTable,
+      Key: { id: orderId },
+      ConditionExpression: '#status = :awaiting AND (attribute_not_exists(paymentLock) OR paymentLock = :paymentId)',
+      UpdateExpression: 'SET paymentLock = :paymentId',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':awaiting': 'awaiting_payment', ':paymentId': paymentId }
+    })
+    if (locked) return 'locked'
     const order = await this.get(orderId)
     return order?.status === 'awaiting_payment' ? 'held_by_other' : 'not_payable'
   }
 
   async unlockPayment(orderId: string, paymentId: string): Promise<void> {
-    try {
-      await this.documents.send(
-        new UpdateCommand({
-          TableName: this.ordersTable,
-          Key: { id: orderId },
-          ConditionExpression: 'paymentLock = :paymentId',
-          UpdateExpression: 'REMOVE paymentLock',
-          ExpressionAttributeValues: { ':paymentId': paymentId }
-        })
-      )
-    } catch (error) {
-      if (!isConditionFailed(error)) throw error
-    }
+    await updateIf(this.documents, {
+      TableName: this.ordersTable,
+      Key: { id: orderId },
+      ConditionExpression: 'paymentLock = :paymentId',
+      UpdateExpression: 'REMOVE paymentLock',
+      ExpressionAttributeValues: { ':paymentId': paymentId }
+    })
   }
 
   private stockUpdates(order: Order, to: ReservationState): TransactItems {

@@ -1,8 +1,8 @@
 // PaymentRepository on DynamoDB: the payments table (key `id`, index `byOrder`).
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
+import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import { paymentPredecessors, type Payment } from '../../domain/payment'
 import type { PaymentChange, PaymentRepository } from '../../ports/payment-repository'
-import { isConditionFailed } from './conditional'
+import { putIfAbsent, updateIf } from './conditional'
 
 export class DynamoPaymentRepository implements PaymentRepository {
   constructor(
@@ -10,14 +10,8 @@ export class DynamoPaymentRepository implements PaymentRepository {
     private readonly tableName: string
   ) {}
 
-  async create(payment: Payment): Promise<boolean> {
-    try {
-      await this.documents.send(new PutCommand({ TableName: this.tableName, Item: payment, ConditionExpression: 'attribute_not_exists(id)' }))
-      return true
-    } catch (error) {
-      if (isConditionFailed(error)) return false
-      throw error
-    }
+  create(payment: Payment): Promise<boolean> {
+    return putIfAbsent(this.documents, this.tableName, { ...payment }, 'id')
   }
 
   async get(id: string): Promise<Payment | undefined> {
@@ -44,22 +38,13 @@ export class DynamoPaymentRepository implements PaymentRepository {
       sets.push(`${field} = :${field}`)
       values[`:${field}`] = value
     }
-    try {
-      const result = await this.documents.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { id },
-          ConditionExpression: `attribute_exists(id) AND #status IN (${from.map((_, index) => `:from${index}`).join(', ')})`,
-          UpdateExpression: `SET ${sets.join(', ')}`,
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: values,
-          ReturnValues: 'ALL_NEW'
-        })
-      )
-      return result.Attributes as Payment
-    } catch (error) {
-      if (isConditionFailed(error)) return undefined
-      throw error
-    }
+    return (await updateIf(this.documents, {
+      TableName: this.tableName,
+      Key: { id },
+      ConditionExpression: `attribute_exists(id) AND #status IN (${from.map((_, index) => `:from${index}`).join(', ')})`,
+      UpdateExpression: `SET ${sets.join(', ')}`,
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: values
+    })) as Payment | undefined
   }
 }

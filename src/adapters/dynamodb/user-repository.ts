@@ -1,10 +1,10 @@
 // UserRepository on DynamoDB: the users table is keyed by normalised email (so registration is one
 // conditional put), with the `byId` index for lookups by id.
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
+import { DeleteCommand, GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import { ConflictError } from '../../domain/errors'
 import type { UserRecord } from '../../domain/user'
 import type { UserRepository } from '../../ports/user-repository'
-import { isConditionFailed } from './conditional'
+import { putIfAbsent, updateIf } from './conditional'
 
 export class DynamoUserRepository implements UserRepository {
   constructor(
@@ -13,14 +13,15 @@ export class DynamoUserRepository implements UserRepository {
   ) {}
 
   async create(user: UserRecord): Promise<void> {
-    try {
-      await this.documents.send(
-        new PutCommand({ TableName: this.tableName, Item: user, ConditionExpression: 'attribute_not_exists(email)' })
-      )
-    } catch (error) {
-      if (isConditionFailed(error)) throw new ConflictError('An account with this email already exists.')
-      throw error
+    if (!(await putIfAbsent(this.documents, this.tableName, { ...user }, 'email'))) {
+      throw new ConflictError('An account with this email already exists.')
     }
+  }
+
+  async remove(email: string, id: string): Promise<void> {
+    await this.documents.send(
+      new DeleteCommand({ TableName: this.tableName, Key: { email }, ConditionExpression: 'id = :id', ExpressionAttributeValues: { ':id': id } })
+    )
   }
 
   async findByEmail(email: string): Promise<UserRecord | undefined> {
@@ -42,22 +43,13 @@ export class DynamoUserRepository implements UserRepository {
   }
 
   async markEmailVerified(email: string, roles: UserRecord['roles'], now: string): Promise<UserRecord | undefined> {
-    try {
-      const result = await this.documents.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { email },
-          ConditionExpression: 'attribute_exists(email)',
-          UpdateExpression: 'SET emailVerified = :true, #roles = :roles, updatedAt = :now',
-          ExpressionAttributeNames: { '#roles': 'roles' },
-          ExpressionAttributeValues: { ':true': true, ':roles': roles, ':now': now },
-          ReturnValues: 'ALL_NEW'
-        })
-      )
-      return result.Attributes as UserRecord
-    } catch (error) {
-      if (isConditionFailed(error)) return undefined
-      throw error
-    }
+    return (await updateIf(this.documents, {
+      TableName: this.tableName,
+      Key: { email },
+      ConditionExpression: 'attribute_exists(email)',
+      UpdateExpression: 'SET emailVerified = :true, #roles = :roles, updatedAt = :now',
+      ExpressionAttributeNames: { '#roles': 'roles' },
+      ExpressionAttributeValues: { ':true': true, ':roles': roles, ':now': now }
+    })) as UserRecord | undefined
   }
 }

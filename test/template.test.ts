@@ -1,0 +1,53 @@
+// template.yaml is the single source of infrastructure: these checks hold it to DESIGN.md's
+// invariants (only short-lived records expire; every consumed queue has a dead-letter queue) and to
+// the code (every function's handler exists; every substitution of the state machine is used).
+import t from 'tap'
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { loadTemplate, resourcesOfType } from '../src/infra/template'
+import { projectRootFrom } from '../src/infra/project-root'
+
+const root = projectRootFrom(import.meta.url)
+const template = loadTemplate(join(root, 'template.yaml'))
+
+t.test('records that matter never expire by TTL; only short-lived ones do', async (t) => {
+  const withTtl = resourcesOfType(template, 'AWS::DynamoDB::Table')
+    .filter(([, table]) => (table.Properties?.TimeToLiveSpecification as { Enabled?: boolean } | undefined)?.Enabled)
+    .map(([id]) => id)
+    .sort()
+  t.same(withTtl, ['IdempotencyTable', 'SessionsTable'])
+  for (const id of ['UsersTable', 'OrdersTable', 'PaymentsTable', 'ProductsTable']) t.ok(template.Resources[id], `${id} exists`)
+})
+
+t.test('every queue a function consumes has a dead-letter queue', async (t) => {
+  const consumed = resourcesOfType(template, 'AWS::Serverless::Function').flatMap(([, fn]) =>
+    Object.values((fn.Properties?.Events ?? {}) as Record<string, { Type: string; Properties: { Queue: { 'Fn::GetAtt': [string, string] } } }>)
+      .filter((event) => event.Type === 'SQS')
+      .map((event) => event.Properties.Queue['Fn::GetAtt'][0])
+  )
+  t.ok(consumed.length >= 2, `consumed queues: ${consumed.join(', ')}`)
+  for (const queueId of consumed) {
+    const redrive = template.Resources[queueId]?.Properties?.RedrivePolicy as { maxReceiveCount?: number; deadLetterTargetArn?: unknown } | undefined
+    t.ok(redrive?.deadLetterTargetArn, `${queueId} has a DLQ`)
+    t.ok((redrive?.maxReceiveCount ?? 0) >= 1, `${queueId} has a maxReceiveCount`)
+  }
+})
+
+t.test("every function's handler is a bundle entry that exports `handler`", async (t) => {
+  for (const [id, fn] of resourcesOfType(template, 'AWS::Serverless::Function')) {
+    const entry = ((fn.Metadata?.BuildProperties as { EntryPoints?: string[] } | undefined)?.EntryPoints ?? [])[0]
+    t.ok(entry, `${id} has an esbuild entry point`)
+    const path = join(root, entry as string)
+    t.ok(existsSync(path), `${entry} exists`)
+    const name = String(fn.Properties?.Handler).split('.')[0]
+    t.equal(name, (entry as string).split('/').pop()?.replace(/\.ts$/, ''), `${id}: Handler names its entry file`)
+    t.match(readFileSync(path, 'utf8'), /export (const|async function) handler/, `${entry} exports handler`)
+  }
+})
+
+t.test('the state machine uses every substitution it is given, and nothing else', async (t) => {
+  const [[, machine]] = resourcesOfType(template, 'AWS::Serverless::StateMachine') as [[string, { Properties: Record<string, unknown> }]]
+  const definition = readFileSync(join(root, String(machine.Properties.DefinitionUri)), 'utf8')
+  const used = [...new Set([...definition.matchAll(/\$\{(\w+)\}/g)].map((match) => match[1]))].sort()
+  t.same(used, Object.keys(machine.Properties.DefinitionSubstitutions as object).sort())
+})
