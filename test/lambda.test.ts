@@ -4,7 +4,7 @@
 import t from 'tap'
 import { Type } from '@sinclair/typebox'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import type { APIGatewayProxyEvent, APIGatewayProxyEventV2 } from 'aws-lambda'
+import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, SQSEvent } from 'aws-lambda'
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { createTablesFromTemplate } from '../src/adapters/local/create-tables'
 import { functionEnvironment, localNames } from '../src/infra/local-names'
@@ -71,6 +71,33 @@ t.test('production handler (AWS mode) answers health and readiness from REST and
   t.equal(concrete.statusCode, 404)
   t.same(JSON.parse(concrete.body), { error: 'NotFound', message: 'Route GET / not found', requestId: 'LV7fzho-PHcEJPw=' },
     'without x-correlation-id, the API Gateway request id is the correlation id')
+
+  // The worker Lambdas share the same AWS-mode runtime, and take real SQS / Step Functions inputs.
+  const sqsEvent = (body: unknown, messageId: string) => {
+    const event = loadAwsEvent<SQSEvent>('sqs-event.json', {
+      body: JSON.stringify(body),
+      md5_of_body: '',
+      partition: 'aws',
+      region: 'us-east-1',
+      account_id: '123456789012',
+      queue_name: 'notifications'
+    })
+    if (event.Records[0]) event.Records[0].messageId = messageId
+    return event
+  }
+  const envelope = (eventType: string, data: Record<string, unknown>) => ({
+    eventId: `evt-${eventType}-${Date.now()}`, eventType, version: 1, occurredAt: new Date().toISOString(), correlationId: 'corr-worker', data
+  })
+  const notification = (await import('../src/workers/notification')).handler
+  t.same(await notification(sqsEvent(envelope('ORDER_CREATED', { orderId: 'o1' }), 'm-ok')), { batchItemFailures: [] },
+    'an event that sends nothing is acknowledged')
+  // SES is unreachable here (the endpoint is DynamoDB Local): the record is reported failed, not thrown.
+  t.same(await notification(sqsEvent(envelope('USER_CREATED', { userId: 'u1', email: 'a@example.com', firstName: 'A' }), 'm-ses')),
+    { batchItemFailures: [{ itemIdentifier: 'm-ses' }] })
+  t.same(await notification(sqsEvent('not an envelope', 'm-bad')), { batchItemFailures: [{ itemIdentifier: 'm-bad' }] }, 'a poison body is a failure, not a crash')
+  const saga = (await import('../src/workers/order-saga')).handler
+  await t.rejects(saga({ task: 'reserveInventory', orderId: 'no-such-order', correlationId: 'corr-saga' }), { name: 'OrderNotFound' })
+  await t.rejects(saga({ orderId: 'x' }), { name: 'InvalidTaskInput' })
 })
 
 t.test('request details survive the trip: query strings, multi-value headers, base64 bodies', async (t) => {

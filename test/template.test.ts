@@ -46,8 +46,10 @@ t.test("every function's handler is a bundle entry that exports `handler`", asyn
 })
 
 t.test('the state machine uses every substitution it is given, and nothing else', async (t) => {
-  const [[, machine]] = resourcesOfType(template, 'AWS::Serverless::StateMachine') as [[string, { Properties: Record<string, unknown> }]]
-  const definition = readFileSync(join(root, String(machine.Properties.DefinitionUri)), 'utf8')
+  const machines = resourcesOfType(template, 'AWS::Serverless::StateMachine')
+  t.equal(machines.length, 1)
+  const properties = machines[0]?.[1].Properties ?? {}
+  const definition = readFileSync(join(root, String(properties.DefinitionUri)), 'utf8')
   const used = [...new Set([...definition.matchAll(/\$\{(\w+)\}/g)].map((match) => match[1]))].sort()
-  t.same(used, Object.keys(machine.Properties.DefinitionSubstitutions as object).sort())
+  t.same(used, Object.keys(properties.DefinitionSubstitutions as object).sort())
 })
