@@ -187,8 +187,10 @@ function report(settings: AuthSettings, login: ClosedLoopRun[], raw: ClosedLoopR
     '',
     `**p99 of GET /health under login load: ${p99UnderLoad} ms** (goal < ${HEALTH_P99_GOAL_MS} ms: ${p99UnderLoad < HEALTH_P99_GOAL_MS ? 'met' : 'NOT met'}).`,
     '',
-    'Caveats: bcryptjs is plain JavaScript on the event loop; its async API computes in slices of up to 100 ms (its `MAX_EXECUTION_TIME`) ' +
-      'and yields between them, so a request arriving during a slice waits for the slice to end. Both processes are single-threaded and ' +
+    'Caveats: bcryptjs is plain JavaScript on the event loop. Its async API computes in slices of up to 100 ms (its `MAX_EXECUTION_TIME`) ' +
+      'and schedules the next slice with setImmediate; Node runs every immediate queued at the start of a loop turn before it polls for I/O ' +
+      `again, so with ${settings.connections} logins in flight a request can wait up to about ${settings.connections} × 100 ms to be read. ` +
+      'Both processes are single-threaded and ' +
       'share this machine with DynamoDB Local and the load generators; a login also reads and writes DynamoDB Local (failure counters, ' +
       'the user, the session), work the baseline does not do.'
   ].join('\n')

@@ -1,11 +1,11 @@
-// One Lambda cold start, run as a fresh process by bench/platform.ts: imports dist/lambda.js (Lambda's
+// One Lambda cold start, run as a fresh process by bench/platform.ts: imports dist/lambda.mjs (Lambda's
 // init phase) and invokes its handler once with a real API Gateway REST (v1) event for GET /health.
 // Prints one JSON line: milliseconds since this process started at each step, and the status code.
 // The environment (AWS mode, table names, credentials) is the caller's; GET /health does no I/O.
 import { readFileSync } from 'node:fs'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 
-const lambdaPath = fileURLToPath(new URL('../dist/lambda.js', import.meta.url))
+const lambdaPath = fileURLToPath(new URL('../dist/lambda.mjs', import.meta.url))
 const event = JSON.parse(readFileSync(new URL('./events/apigw-rest-get-health.json', import.meta.url), 'utf8'))
 const context = {
   callbackWaitsForEmptyEventLoop: true,

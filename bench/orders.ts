@@ -5,6 +5,7 @@ import { PRODUCT_LIMITS } from '../src/domain/product'
 import { ApiClient, bearer, orderRequest, uniqueEmail } from './lib/api-client'
 import type { Benchmark } from './lib/benchmark'
 import { startEmbeddedServer } from './lib/embedded-server'
+import { openShop } from './lib/shop'
 import { compareThroughput, type ThroughputSettings } from './lib/http-throughput'
 import { table } from './lib/markdown'
 
@@ -22,13 +23,9 @@ export const orders: Benchmark = {
     const server = await startEmbeddedServer({ ADMIN_EMAILS: adminEmail })
     try {
       const api = new ApiClient(server.url)
-      const admin = await api.verifiedSession(adminEmail)
-      if (!admin.roles.includes('admin')) throw new Error(`${adminEmail} did not get the admin role`)
-      const products = await Promise.all(
-        Array.from({ length: PRODUCTS }, (_, index) => api.createProduct(admin.token, { name: `Bench product ${index + 1}`, price: 1999, stock: PRODUCT_LIMITS.stockMax }))
-      )
-      const customer = await api.verifiedSession(uniqueEmail('bench-customer'))
-      const fixed = await api.placeOrder(customer.token, [{ productId: (products[0] as { id: string }).id, quantity: 1 }])
+      const { productIds, customer } = await openShop(api, adminEmail, { count: PRODUCTS, price: 1999 })
+      const [firstProduct = '', secondProduct = ''] = productIds
+      const fixed = await api.placeOrder(customer.token, [{ productId: firstProduct, quantity: 1 }])
       await api.waitForOrderStatus(customer.token, fixed.id, 'awaiting_payment')
 
       const headers = { ...bearer(customer.token), 'content-type': 'application/json' }
@@ -37,7 +34,7 @@ export const orders: Benchmark = {
           {
             label: 'POST /orders',
             url: `${server.url}/orders`,
-            requests: products.map((product) => ({ method: 'POST', path: '/orders', headers, body: JSON.stringify(orderRequest([{ productId: product.id, quantity: 1 }])) }))
+            requests: productIds.map((productId) => ({ method: 'POST', path: '/orders', headers, body: JSON.stringify(orderRequest([{ productId, quantity: 1 }])) }))
           },
           { label: 'GET /orders/{id}', url: `${server.url}/orders/${fixed.id}`, headers: bearer(customer.token) }
         ],
@@ -47,7 +44,7 @@ export const orders: Benchmark = {
 
       // Sagas started by the last POST round may still be running: how long until a new order gets through?
       const probeStarted = performance.now()
-      const probe = await api.placeOrder(customer.token, [{ productId: (products[1] as { id: string }).id, quantity: 1 }])
+      const probe = await api.placeOrder(customer.token, [{ productId: secondProduct, quantity: 1 }])
       await api.waitForOrderStatus(customer.token, probe.id, 'awaiting_payment', 600_000)
       const probeSeconds = (performance.now() - probeStarted) / 1000
 
@@ -76,7 +73,7 @@ export const orders: Benchmark = {
           'transaction — then AwaitPayment, which stores the task token on the order) runs in the same Node process as the API, as do the ' +
           'local bus and its workers; so POST /orders throughput includes that background work, and sagas still running when a POST round ' +
           'ends compete with the GET round that follows. On AWS the saga runs in other Lambdas. DynamoDB Local (Java) and autocannon share this ' +
-          'machine with the server; DynamoDB Local is far slower than DynamoDB, so these numbers are about this process, not about AWS.'
+          'machine with the server: the numbers describe the embedded runtime on this machine, not a deployment on AWS.'
       ].join('\n')
     } finally {
       await server.stop()

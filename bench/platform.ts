@@ -1,5 +1,5 @@
 // The platform benchmark: GET /health throughput of our server against a bare Fastify hello-world,
-// the Lambda cold start of dist/lambda.js against a bare `node -e ""`, and the bundles' sizes.
+// the Lambda cold start of dist/lambda.mjs against a bare `node -e ""`, and the bundles' sizes.
 // Needs a fresh build (`npm run bench` builds first).
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
@@ -21,7 +21,7 @@ export const platform: Benchmark = {
   name: 'platform',
   title: 'Platform: HTTP throughput, Lambda cold start, bundle sizes',
   async run(options) {
-    for (const bundle of ['server.js', 'lambda.js']) {
+    for (const bundle of ['server.js', 'lambda.mjs']) {
       if (!existsSync(join(distDir, bundle))) throw new Error(`dist/${bundle} is missing: run \`node scripts/build.mjs\` first`)
     }
     return [await throughput(options), await coldStart(options), await sizes()].join('\n\n')
@@ -105,15 +105,15 @@ async function coldStart({ quick }: BenchmarkOptions): Promise<string> {
   const lambdaWall = median(lambda.map((run) => run.wallMs))
   const baselineWall = median(baseline)
   return [
-    '### Lambda cold start (dist/lambda.js)',
+    '### Lambda cold start (dist/lambda.mjs)',
     '',
-    `${runs} fresh processes each, interleaved: \`node bench/lambda-cold-start.mjs\` (import dist/lambda.js, then invoke its handler ` +
+    `${runs} fresh processes each, interleaved: \`node bench/lambda-cold-start.mjs\` (import dist/lambda.mjs, then invoke its handler ` +
       'once with an API Gateway REST v1 event for GET /health, answered 200) and `node -e ""`. Both get the environment template.yaml gives ' +
       `the API function (incl. NODE_OPTIONS=${env.NODE_OPTIONS ?? ''}), in AWS mode with dummy credentials; GET /health does no I/O. ` +
       'Wall time is from spawn to exit; the other columns are medians measured inside the driver.',
     '',
     table(
-      ['process', 'median wall (ms)', 'Node bootstrap (ms)', 'import dist/lambda.js (ms)', 'first invocation (ms)'],
+      ['process', 'median wall (ms)', 'Node bootstrap (ms)', 'import dist/lambda.mjs (ms)', 'first invocation (ms)'],
       [
         ['`node bench/lambda-cold-start.mjs`', ms(lambdaWall), ms(median(lambda.map((run) => run.startedMs))), ms(median(lambda.map((run) => run.importMs))), ms(median(lambda.map((run) => run.invokeMs)))],
         ['`node -e ""`', ms(baselineWall), '', '', '']

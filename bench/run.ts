@@ -9,9 +9,11 @@ import { projectRootFrom } from '../src/infra/project-root'
 import type { Benchmark } from './lib/benchmark'
 import { loadDescription, machineDescription, replaceMarkedSection } from './lib/markdown'
 import { auth } from './auth'
+import { orders } from './orders'
+import { payments } from './payments'
 import { platform } from './platform'
 
-const BENCHMARKS: Benchmark[] = [platform, auth]
+const BENCHMARKS: Benchmark[] = [platform, auth, orders, payments]
 
 const BENCHMARKS_FILE = join(projectRootFrom(import.meta.url), 'BENCHMARKS.md')
 const NEW_FILE_HEADER = '# Benchmarks\n\nProduced by `npm run bench -- <name> --write`; each section is replaced by its benchmark.\n'
@@ -29,13 +31,14 @@ async function main(args: string[]): Promise<void> {
 
   for (const benchmark of selected) {
     console.error(`Running benchmark '${benchmark.name}'${quick ? ' (quick)' : ''} ...`)
+    const startedAt = new Date().toISOString().replace(/\.\d+Z$/, 'Z')
     const load = loadDescription()
     const body = await benchmark.run({ quick })
     const section = [
       `## ${benchmark.title}${quick ? ' (quick run, not representative)' : ''}`,
       '',
       `- Command: \`npm run bench -- ${benchmark.name}${quick ? ' --quick' : ''}\``,
-      `- Date: ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}`,
+      `- Date: ${startedAt}`,
       `- Machine: ${machineDescription()}`,
       `- Load: ${load}`,
       '',

@@ -1,5 +1,5 @@
 // Bundles the deployable entry points with esbuild: dist/server.js (local runtime and container),
-// dist/lambda.js (API Gateway handler) and dist/workers/<name>.js (one per worker that exports
+// dist/lambda.mjs (API Gateway handler) and dist/workers/<name>.mjs (one per worker that exports
 // `handler`). Every bundle is self-contained: dist/ runs without node_modules.
 // Usage: node scripts/build.mjs   (also imported by scripts/start.mjs and bench/)
 import { cp, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
@@ -112,7 +112,9 @@ export async function build({ quiet = false } = {}) {
   // keep their function and class names (logged error types, `constructor.name` checks).
   const builds = [
     { entryPoints: { server: path.join(root, 'src', 'server.ts') }, minify: false },
-    { entryPoints: { lambda: path.join(root, 'src', 'lambda.ts'), ...(await workerEntries()) }, minify: true, keepNames: true }
+    // .mjs: deployed as dist/ (template.yaml's CodeUri) without a package.json, Lambda's Node.js
+    // runtime knows these are ES modules only by their extension.
+    { entryPoints: { lambda: path.join(root, 'src', 'lambda.ts'), ...(await workerEntries()) }, minify: true, keepNames: true, outExtension: { '.js': '.mjs' } }
   ]
   const results = await Promise.all(builds.map((options) => esbuild.build({ ...common, ...options })))
   const metafile = { inputs: {}, outputs: {} }
@@ -130,7 +132,7 @@ export async function build({ quiet = false } = {}) {
 /** Size in bytes, raw and gzipped, of every bundle (dist/**.js, not source maps) — sorted by name. */
 export async function bundleSizes(dir = distDir) {
   const files = (await readdir(dir, { recursive: true }))
-    .filter((file) => file.endsWith('.js') && !file.startsWith(`assets${path.sep}`))
+    .filter((file) => (file.endsWith('.js') || file.endsWith('.mjs')) && !file.startsWith(`assets${path.sep}`))
     .sort()
   return Promise.all(
     files.map(async (file) => {

@@ -10,6 +10,7 @@ import { correlationIdFor, correlationIdPlugin } from './plugins/correlation-id'
 import { DOCS_PREFIX, docsPlugin } from './plugins/docs'
 import { errorHandlerPlugin } from './plugins/error-handler'
 import { idempotencyKeyPlugin } from './plugins/idempotency-key'
+import { lazyChildLoggerFactory } from './plugins/lazy-request-logger'
 import { buildValidator } from './plugins/validator-compiler'
 import { healthRoutes } from './routes/health'
 import { ordersRoutes } from './routes/orders'
@@ -38,6 +39,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { config, services } = options
   const app = Fastify({
     loggerInstance: options.logger,
+    childLoggerFactory: lazyChildLoggerFactory,
     genReqId: correlationIdFor,
     requestIdHeader: false,
     logController: new LogController({ requestIdLogLabel: 'correlationId' }),

@@ -35,8 +35,8 @@ async function main(): Promise<void> {
     await local?.close().catch(() => undefined)
     process.exit(code)
   }
-  process.once('SIGINT', () => void shutdown('SIGINT', 0))
-  process.once('SIGTERM', () => void shutdown('SIGTERM', 0))
+  process.on('SIGINT', () => void shutdown('SIGINT', 0))
+  process.on('SIGTERM', () => void shutdown('SIGTERM', 0))
   process.on('uncaughtException', (error) => {
     app.log.fatal({ err: error }, 'uncaught exception')
     void shutdown('uncaughtException', 1)

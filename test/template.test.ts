@@ -33,15 +33,16 @@ t.test('every queue a function consumes has a dead-letter queue', async (t) => {
   }
 })
 
-t.test("every function's handler is a bundle entry that exports `handler`", async (t) => {
+t.test("every function's handler is a bundle of scripts/build.mjs whose source exports `handler`", async (t) => {
+  t.equal(template.Globals?.Function?.CodeUri, 'dist/', 'functions deploy the prebuilt bundles')
   for (const [id, fn] of resourcesOfType(template, 'AWS::Serverless::Function')) {
-    const entry = ((fn.Metadata?.BuildProperties as { EntryPoints?: string[] } | undefined)?.EntryPoints ?? [])[0]
-    t.ok(entry, `${id} has an esbuild entry point`)
-    const path = join(root, entry as string)
-    t.ok(existsSync(path), `${entry} exists`)
-    const name = String(fn.Properties?.Handler).split('.')[0]
-    t.equal(name, (entry as string).split('/').pop()?.replace(/\.ts$/, ''), `${id}: Handler names its entry file`)
-    t.match(readFileSync(path, 'utf8'), /export (const|async function) handler/, `${entry} exports handler`)
+    const handler = String(fn.Properties?.Handler)
+    const bundle = handler.slice(0, handler.lastIndexOf('.'))
+    t.equal(handler.slice(handler.lastIndexOf('.') + 1), 'handler', `${id}: exported name`)
+    const source = join(root, 'src', `${bundle}.ts`)
+    t.ok(existsSync(source), `${id}: ${bundle} is built from src/${bundle}.ts`)
+    t.match(readFileSync(source, 'utf8'), /export (const|async function) handler/, `src/${bundle}.ts exports handler`)
+    t.notOk(fn.Properties?.CodeUri, `${id} uses the global CodeUri`)
   }
 })
 

@@ -1,6 +1,7 @@
 // The API driven over HTTP from outside the server, as benchmarks need it set up: accounts
 // (register, verify through the local mailbox, log in), products, orders. Any unexpected status
 // fails with the response body, so a broken setup never turns into a misleading benchmark.
+import { setTimeout as sleep } from 'node:timers/promises'
 
 export const BENCH_PASSWORD = 'correct horse battery'
 export const SHIPPING_ADDRESS = { street: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' }
@@ -30,8 +31,6 @@ export function uniqueEmail(prefix: string): string {
 export const bearer = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` })
 
 export const orderRequest = (items: OrderLine[]) => ({ items, shippingAddress: SHIPPING_ADDRESS })
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 export class ApiClient {
   constructor(readonly baseUrl: string) {}
