@@ -20,6 +20,10 @@ export const docsPlugin = fp(
           securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } }
         }
       },
+      // Shared schemas appear under their $id (User, Order, ...) rather than def-0, def-1, ...
+      refResolver: {
+        buildLocalReference: (json, _baseUri, _fragment, index) => (typeof json.$id === 'string' ? json.$id : `def-${index}`)
+      },
       transform: ({ schema, url, route }) => {
         // Non-public routes are documented as needing a bearer token.
         const auth = route.config?.auth

@@ -7,6 +7,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { composeRuntime, documentClient, type Runtime } from '../../composition'
 import { loadConfig, stripeSettings } from '../../config'
 import { functionEnvironment, localNames, parametersFromEnvironment } from '../../infra/local-names'
+import { apiFunctionId } from '../../infra/placeholder-environment'
 import { loadTemplate, type CloudFormationTemplate } from '../../infra/template'
 import { createLogger, type Logger } from '../../logger'
 import { localRoutes } from '../../routes/local'
@@ -172,13 +173,6 @@ export async function startEmbeddedRuntime(options: EmbeddedRuntimeOptions): Pro
     }
   }
   return embedded
-}
-
-/** The API monolith function: the one whose Handler is the Lambda entry of src/lambda.ts. */
-function apiFunctionId(template: CloudFormationTemplate): string | undefined {
-  return Object.entries(template.Resources).find(
-    ([, resource]) => resource.Type === 'AWS::Serverless::Function' && resource.Properties?.Handler === 'lambda.handler'
-  )?.[0]
 }
 
 /** `Handler: workers/notification.handler` or `notification.handler` → `notification`. */
