@@ -13,6 +13,7 @@ import { SnsEventBus } from './adapters/aws/sns-event-bus'
 import { DynamoAttemptCounter } from './adapters/dynamodb/attempt-counter'
 import { DynamoIdempotencyStore } from './adapters/dynamodb/idempotency-store'
 import { DynamoOrderRepository } from './adapters/dynamodb/order-repository'
+import { DynamoOutbox } from './adapters/dynamodb/outbox-store'
 import { DynamoPaymentRepository } from './adapters/dynamodb/payment-repository'
 import { DynamoProcessedEvents } from './adapters/dynamodb/processed-events'
 import { DynamoProductRepository } from './adapters/dynamodb/product-repository'
@@ -32,6 +33,7 @@ import { AuthService } from './services/auth-service'
 import { CatalogService } from './services/catalog-service'
 import { OrderSaga } from './services/order-saga'
 import { OrderService } from './services/order-service'
+import { OutboxEventBus } from './services/outbox-event-bus'
 import { PaymentService } from './services/payment-service'
 import { CursorCodec } from './services/cursor'
 import { HealthService } from './services/health-service'
@@ -64,8 +66,10 @@ export function documentClient(dynamodb: DynamoDBClient): DynamoDBDocumentClient
   return DynamoDBDocumentClient.from(dynamodb, { marshallOptions: { removeUndefinedValues: true } })
 }
 
-export function createServices(config: Config, adapters: Adapters): Services {
+export function createServices(config: Config, adapters: Adapters, logger: Logger): Services {
   const { documents } = adapters
+  // Every event goes through the outbox-backed bus: a failed publish is deferred, not lost.
+  const events = new OutboxEventBus(adapters.eventBus, new DynamoOutbox(documents, config.OUTBOX_TABLE), logger)
   const userRepository = new DynamoUserRepository(documents, config.USERS_TABLE)
   // The cursor key is derived from JWT_SECRET (HMAC with a fixed label, for domain separation), so
   // no second secret is needed and a cursor MAC can never double as a token signature.
@@ -86,7 +90,7 @@ export function createServices(config: Config, adapters: Adapters): Services {
     new DynamoAttemptCounter(documents, config.IDEMPOTENCY_TABLE, config.LOGIN_FAILURE_WINDOW_SECONDS),
     new PasswordHasher(config.BCRYPT_COST),
     tokens,
-    adapters.eventBus,
+    events,
     {
       adminEmails: adminEmails(config),
       userEventsTopicArn: config.USER_EVENTS_TOPIC_ARN,
@@ -102,14 +106,14 @@ export function createServices(config: Config, adapters: Adapters): Services {
     new DynamoPaymentRepository(documents, config.PAYMENTS_TABLE),
     orderRepository,
     adapters.paymentGateway,
-    adapters.eventBus,
+    events,
     processedEvents,
     config.PAYMENT_EVENTS_TOPIC_ARN
   )
   const orders = new OrderService(
     orderRepository,
     async (ids) => [...(await products.getMany(ids)).values()],
-    adapters.eventBus,
+    events,
     adapters.workflow,
     cursors,
     {
@@ -129,12 +133,13 @@ export function createServices(config: Config, adapters: Adapters): Services {
     notifications,
     orders,
     payments,
-    saga: new OrderSaga(orderRepository, orders, notifications, payments, adapters.workflow, adapters.eventBus, config.ORDER_EVENTS_TOPIC_ARN)
+    events,
+    saga: new OrderSaga(orderRepository, orders, notifications, payments, adapters.workflow, events, config.ORDER_EVENTS_TOPIC_ARN)
   }
 }
 
 export function composeRuntime(config: Config, adapters: Adapters, logger: Logger): Runtime {
-  const services = createServices(config, adapters)
+  const services = createServices(config, adapters, logger)
   return {
     config,
     logger,

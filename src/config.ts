@@ -31,6 +31,7 @@ export const ConfigSchema = Type.Object({
   PAYMENTS_TABLE: Type.String({ minLength: 1 }),
   IDEMPOTENCY_TABLE: Type.String({ minLength: 1 }),
   SESSIONS_TABLE: Type.String({ minLength: 1 }),
+  OUTBOX_TABLE: Type.String({ minLength: 1 }),
   USER_EVENTS_TOPIC_ARN: Type.String({ minLength: 1 }),
   ORDER_EVENTS_TOPIC_ARN: Type.String({ minLength: 1 }),
   PAYMENT_EVENTS_TOPIC_ARN: Type.String({ minLength: 1 }),

@@ -9,6 +9,7 @@ const tables = {
   PAYMENTS_TABLE: 'payments',
   IDEMPOTENCY_TABLE: 'idempotency',
   SESSIONS_TABLE: 'sessions',
+  OUTBOX_TABLE: 'outbox',
   USER_EVENTS_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:user-events',
   ORDER_EVENTS_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:order-events',
   PAYMENT_EVENTS_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:payment-events',

@@ -8,6 +8,7 @@ import type { Idempotency } from './idempotency'
 import type { NotificationService } from './notification-service'
 import type { OrderSaga } from './order-saga'
 import type { OrderService } from './order-service'
+import type { OutboxEventBus } from './outbox-event-bus'
 import type { PaymentService } from './payment-service'
 import type { UserService } from './user-service'
 
@@ -19,6 +20,8 @@ export interface Services {
   orders: OrderService
   saga: OrderSaga
   payments: PaymentService
+  /** The event bus of every service (publishes, or defers to the outbox). */
+  events: OutboxEventBus
   catalog: CatalogService
   /** Signs and checks the opaque `lastKey` cursors of every paginated list. */
   cursors: CursorCodec

@@ -7,6 +7,7 @@ import type { Services } from '../services/index'
 import { createNotificationWorker } from './notification-worker'
 import { createOrderEventsWorker } from './order-events-worker'
 import { createOrderSagaWorker } from './order-saga-worker'
+import { createOutboxRelayWorker } from './outbox-relay-worker'
 
 export type WorkerFunction = (event: unknown) => Promise<unknown>
 
@@ -16,6 +17,7 @@ export function createWorkers(services: Services, logger: Logger): Workers {
   return {
     notification: createNotificationWorker(services.notifications, logger) as WorkerFunction,
     'order-saga': createOrderSagaWorker(services.saga, logger),
-    'order-events': createOrderEventsWorker(services.saga, logger) as WorkerFunction
+    'order-events': createOrderEventsWorker(services.saga, logger) as WorkerFunction,
+    'outbox-relay': createOutboxRelayWorker(services.events, logger)
   }
 }

@@ -17,6 +17,7 @@ import { dynamoDbLocalClientConfig, startDynamoDbLocal, type DynamoDbLocal } fro
 import { createStripeGateway } from '../stripe/stripe-gateway'
 import { LocalMailbox } from './local-mailbox'
 import { createLocalMessaging, type LocalMessaging } from './local-messaging'
+import { startLocalSchedules } from './local-schedules'
 import { createLocalWorkflow, type LocalWorkflow } from './local-workflow'
 import { LOCAL_STRIPE_SECRET_KEY, startStripeSimulator, type StripeSimulator } from './stripe-simulator'
 import { seedDemoCatalog } from './seed-catalog'
@@ -129,6 +130,7 @@ export async function startEmbeddedRuntime(options: EmbeddedRuntimeOptions): Pro
     logger
   )
   built.runtime = runtime
+  const schedules = startLocalSchedules(template, invoke, logger)
 
   const embedded: EmbeddedRuntime = {
     ...runtime,
@@ -154,6 +156,7 @@ export async function startEmbeddedRuntime(options: EmbeddedRuntimeOptions): Pro
       }
     },
     async close() {
+      schedules.close()
       await workflow.close()
       await messaging.close()
       await stripe.close()
