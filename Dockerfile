@@ -19,10 +19,10 @@ FROM node:22-bookworm-slim
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000 RUNTIME_MODE=aws
 WORKDIR /app
 # package.json marks dist/*.js as ES modules and is how the server finds its root folder. Only the
-# server bundle (unminified, so stack traces read without its source map), its licence notices and the
+# server bundle (unminified, so stack traces read without its source map), its bcrypt worker thread, its licence notices and the
 # docs UI's files are needed; the Lambda bundles and source maps stay behind.
 COPY --from=build /app/package.json ./
-COPY --from=build /app/dist/server.js /app/dist/server.js.LEGAL.txt ./dist/
+COPY --from=build /app/dist/server.js /app/dist/server.js.LEGAL.txt /app/dist/bcrypt-worker.js ./dist/
 COPY --from=build /app/dist/assets ./dist/assets
 USER node
 EXPOSE 3000

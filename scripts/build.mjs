@@ -10,6 +10,7 @@ import * as esbuild from 'esbuild'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 export const distDir = path.join(root, 'dist')
+const bcryptWorker = path.join(root, 'src', 'adapters', 'crypto', 'bcrypt-worker.ts')
 
 // An ESM bundle has no `require`, `__filename` or `__dirname`, but the CommonJS code inside it
 // (Fastify, the AWS SDK) uses them: without this, loading fails with "Dynamic require of 'events'
@@ -111,10 +112,12 @@ export async function build({ quiet = false } = {}) {
   // The server is not minified, for readable stack traces; Lambda bundles are, for cold starts, but
   // keep their function and class names (logged error types, `constructor.name` checks).
   const builds = [
-    { entryPoints: { server: path.join(root, 'src', 'server.ts') }, minify: false },
+    // bcrypt-worker: the worker-thread file of src/adapters/crypto/bcrypt-worker-pool.ts, which looks
+    // for it beside the bundle that runs it (dist/bcrypt-worker.js for the server, .mjs for Lambda).
+    { entryPoints: { server: path.join(root, 'src', 'server.ts'), 'bcrypt-worker': bcryptWorker }, minify: false },
     // .mjs: deployed as dist/ (template.yaml's CodeUri) without a package.json, Lambda's Node.js
     // runtime knows these are ES modules only by their extension.
-    { entryPoints: { lambda: path.join(root, 'src', 'lambda.ts'), ...(await workerEntries()) }, minify: true, keepNames: true, outExtension: { '.js': '.mjs' } }
+    { entryPoints: { lambda: path.join(root, 'src', 'lambda.ts'), 'bcrypt-worker': bcryptWorker, ...(await workerEntries()) }, minify: true, keepNames: true, outExtension: { '.js': '.mjs' } }
   ]
   const results = await Promise.all(builds.map((options) => esbuild.build({ ...common, ...options })))
   const metafile = { inputs: {}, outputs: {} }

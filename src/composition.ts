@@ -7,6 +7,7 @@ import { SFNClient } from '@aws-sdk/client-sfn'
 import { SNSClient } from '@aws-sdk/client-sns'
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import { SesMailer } from './adapters/aws/ses-mailer'
+import { BcryptWorkerPool } from './adapters/crypto/bcrypt-worker-pool'
 import { createStripeGateway } from './adapters/stripe/stripe-gateway'
 import { SfnWorkflowRunner } from './adapters/aws/sfn-workflow'
 import { SnsEventBus } from './adapters/aws/sns-event-bus'
@@ -25,6 +26,7 @@ import { createLogger, type Logger } from './logger'
 import type { Authenticate } from './plugins/auth-guard'
 import { bearerAuthenticate } from './plugins/bearer-authenticate'
 import type { EventBus } from './ports/event-bus'
+import type { BcryptEngine } from './ports/bcrypt-engine'
 import type { Mailer } from './ports/mailer'
 import type { PaymentGateway } from './ports/payment-gateway'
 import type { WorkflowRunner } from './ports/workflow'
@@ -52,6 +54,8 @@ export interface Adapters {
   workflow: WorkflowRunner
   mailer: Mailer
   paymentGateway: PaymentGateway
+  /** Where bcrypt runs (a worker-thread pool, off the event loop). */
+  bcrypt: BcryptEngine
 }
 
 export interface Runtime {
@@ -88,7 +92,7 @@ export function createServices(config: Config, adapters: Adapters, logger: Logge
     userRepository,
     new DynamoSessionStore(documents, config.SESSIONS_TABLE),
     new DynamoAttemptCounter(documents, config.IDEMPOTENCY_TABLE, config.LOGIN_FAILURE_WINDOW_SECONDS),
-    new PasswordHasher(config.BCRYPT_COST),
+    new PasswordHasher(config.BCRYPT_COST, adapters.bcrypt),
     tokens,
     events,
     {
@@ -158,7 +162,8 @@ export function awsAdapters(config: Config): Adapters {
     eventBus: new SnsEventBus(new SNSClient(client)),
     workflow: new SfnWorkflowRunner(new SFNClient(client)),
     mailer: new SesMailer(new SESv2Client(client), config.MAIL_FROM),
-    paymentGateway: createStripeGateway(stripeSettings(config))
+    paymentGateway: createStripeGateway(stripeSettings(config)),
+    bcrypt: new BcryptWorkerPool()
   }
 }
 

@@ -3,9 +3,16 @@
 import { randomBytes } from 'node:crypto'
 import bcrypt from 'bcryptjs'
 import { ValidationError } from '../domain/errors'
+import type { BcryptEngine } from '../ports/bcrypt-engine'
 
 export const PASSWORD_MIN_LENGTH = 8
 export const PASSWORD_MAX_BYTES = 72
+
+/** bcryptjs's async API on this thread (tests, tools); it slices its work but still holds the event loop. */
+export const inThreadBcrypt: BcryptEngine = {
+  hash: (password, cost) => bcrypt.hash(password, cost),
+  compare: (password, hash) => bcrypt.compare(password, hash)
+}
 
 const BCRYPT_ALPHABET = './ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
 
@@ -17,7 +24,11 @@ export class PasswordHasher {
    */
   private readonly dummyHash: string
 
-  constructor(private readonly cost: number) {
+  constructor(
+    private readonly cost: number,
+    /** Where bcrypt runs; production passes a worker-thread pool (adapters/crypto). */
+    private readonly engine: BcryptEngine = inThreadBcrypt
+  ) {
     const random = Array.from(randomBytes(53), (byte) => BCRYPT_ALPHABET[byte % 64]).join('')
     this.dummyHash = `$2b$${String(cost).padStart(2, '0')}$${random}`
   }
@@ -33,12 +44,12 @@ export class PasswordHasher {
   }
 
   hash(password: string): Promise<string> {
-    return bcrypt.hash(password, this.cost)
+    return this.engine.hash(password, this.cost)
   }
 
   /** Compares against `hash`, or against the dummy hash when there is no account, so timing matches. */
   async matches(password: string, hash: string | undefined): Promise<boolean> {
-    const matched = await bcrypt.compare(password, hash ?? this.dummyHash)
+    const matched = await this.engine.compare(password, hash ?? this.dummyHash)
     return matched && hash !== undefined
   }
 }

@@ -14,6 +14,7 @@ import { localRoutes } from '../../routes/local'
 import { DynamoProductRepository } from '../dynamodb/product-repository'
 import { createTablesFromTemplate } from './create-tables'
 import { dynamoDbLocalClientConfig, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local'
+import { BcryptWorkerPool } from '../crypto/bcrypt-worker-pool'
 import { createStripeGateway } from '../stripe/stripe-gateway'
 import { LocalMailbox } from './local-mailbox'
 import { createLocalMessaging, type LocalMessaging } from './local-messaging'
@@ -124,9 +125,10 @@ export async function startEmbeddedRuntime(options: EmbeddedRuntimeOptions): Pro
   })
   const workflow = createLocalWorkflow({ template, names, projectRoot: options.projectRoot, invoke, log: logger })
   const documents = documentClient(dynamodb)
+  const bcrypt = new BcryptWorkerPool()
   const runtime = composeRuntime(
     config,
-    { dynamodb, documents, eventBus: messaging.bus, workflow, mailer: mailbox, paymentGateway: createStripeGateway(stripeSettings(config)) },
+    { dynamodb, documents, eventBus: messaging.bus, workflow, mailer: mailbox, paymentGateway: createStripeGateway(stripeSettings(config)), bcrypt },
     logger
   )
   built.runtime = runtime
@@ -157,6 +159,7 @@ export async function startEmbeddedRuntime(options: EmbeddedRuntimeOptions): Pro
     },
     async close() {
       schedules.close()
+      await bcrypt.close()
       await workflow.close()
       await messaging.close()
       await stripe.close()
