@@ -11,7 +11,7 @@ import { loadTemplate } from '../src/infra/template'
 import type { Benchmark, BenchmarkOptions } from './lib/benchmark'
 import { compareThroughput, type ThroughputSettings } from './lib/http-throughput'
 import { table } from './lib/markdown'
-import { startServer, timedNodeRun } from './lib/processes'
+import { cpuPinning, startServer, timedNodeRun } from './lib/processes'
 import { median } from './lib/stats'
 
 const root = projectRootFrom(import.meta.url)
@@ -33,10 +33,11 @@ async function throughput({ quick }: BenchmarkOptions): Promise<string> {
     ? { connections: 50, pipelining: 1, warmupSeconds: 1, roundSeconds: 2, rounds: 2 }
     : { connections: 50, pipelining: 1, warmupSeconds: 5, roundSeconds: 10, rounds: 5 }
   await ensureDynamoDbLocal()
+  const pinning = cpuPinning()
   // RUNTIME_MODE is explicit so that AWS settings in the caller's shell cannot switch modes.
-  const ours = await startServer([join(distDir, 'server.js')], { RUNTIME_MODE: 'local', LOG_LEVEL: 'warn' })
+  const ours = await startServer([join(distDir, 'server.js')], { RUNTIME_MODE: 'local', LOG_LEVEL: 'warn' }, '/health', undefined, pinning?.serverCpu)
   try {
-    const bare = await startServer([join(root, 'bench', 'bare-fastify.mjs')], {})
+    const bare = await startServer([join(root, 'bench', 'bare-fastify.mjs')], {}, '/health', undefined, pinning?.serverCpu)
     try {
       const bodies = await Promise.all([ours, bare].map(async ({ url }) => (await fetch(`${url}/health`)).text()))
       if (bodies[0] !== bodies[1]) throw new Error(`GET /health differs: ours ${bodies[0]}, bare ${bodies[1]}`)
@@ -62,7 +63,10 @@ async function throughput({ quick }: BenchmarkOptions): Promise<string> {
         '',
         `autocannon, ${settings.connections} connections, pipelining ${settings.pipelining}, both servers running on this machine; ` +
           `${settings.warmupSeconds} s warm-up each, then ${settings.rounds} rounds of ${settings.roundSeconds} s per server, alternating. ` +
-          `Our server runs with LOG_LEVEL=warn; both answer \`${bodies[0]}\`.`,
+          `Our server runs with LOG_LEVEL=warn; both answer \`${bodies[0]}\`. ` +
+          (pinning
+            ? `Pinned with taskset: both servers (and our server's DynamoDB Local) on CPU ${pinning.serverCpu}, autocannon on CPU ${pinning.clientCpu}.`
+            : 'Not pinned to CPUs (one CPU, or no taskset).'),
         '',
         table(['server', 'median req/s', 'req/s per round', 'median p99 latency (ms)', 'non-2xx / errors'], rows),
         '',
@@ -73,6 +77,7 @@ async function throughput({ quick }: BenchmarkOptions): Promise<string> {
     }
   } finally {
     await ours.stop()
+    pinning?.release()
   }
 }
 

@@ -1,6 +1,7 @@
 // Child processes for benchmarks: HTTP servers started on a free loopback port and stopped with
 // SIGTERM (so they clean up after themselves), and one-shot commands timed from spawn to exit.
-import { spawn } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
+import { availableParallelism } from 'node:os'
 import { once } from 'node:events'
 import { createServer } from 'node:net'
 
@@ -20,13 +21,32 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * Runs `node <args>` with PORT set to a free port and resolves once GET `readyPath` answers 200.
- * The output is kept (not shown) and quoted if the server fails to start.
+ * CPU pinning for side-by-side comparisons on a small shared machine: the servers on one CPU, the
+ * load generator (this process) on another, so the scheduler does not move them around and the
+ * compared servers meet the same conditions. Undefined when the machine has one CPU or no taskset.
  */
-export async function startServer(args: string[], env: NodeJS.ProcessEnv, readyPath = '/health', startTimeoutMs = 180_000): Promise<RunningServer> {
+export function cpuPinning(): { serverCpu: number; clientCpu: number; release(): void } | undefined {
+  const cpus = availableParallelism()
+  if (cpus < 2) return undefined
+  const pin = (list: string) => execFileSync('taskset', ['-p', '-c', list, String(process.pid)], { stdio: 'ignore' })
+  try {
+    pin('1')
+    return { serverCpu: 0, clientCpu: 1, release: () => pin(`0-${cpus - 1}`) }
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Runs `node <args>` with PORT set to a free port and resolves once GET `readyPath` answers 200.
+ * The output is kept (not shown) and quoted if the server fails to start. With `cpu`, the server
+ * (and its children) run on that CPU only.
+ */
+export async function startServer(args: string[], env: NodeJS.ProcessEnv, readyPath = '/health', startTimeoutMs = 180_000, cpu?: number): Promise<RunningServer> {
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const [command, commandArgs] = cpu === undefined ? [process.execPath, args] : ['taskset', ['-c', String(cpu), process.execPath, ...args]]
+  const child = spawn(command, commandArgs, { env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
   const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4_000))
   child.stdout.on('data', keep)
