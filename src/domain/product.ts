@@ -24,24 +24,10 @@ export interface Product {
 }
 
 /** What anyone may see of an active product. */
-export interface PublicProduct {
-  id: string
-  name: string
-  description: string
-  price: number
-  currency: string
-  available: number
-}
+export type PublicProduct = Pick<Product, 'id' | 'name' | 'description' | 'price' | 'currency' | 'available'>
 
 /** The fields an admin sets; reserved and available only ever change through stock and orders. */
-export interface ProductFields {
-  name: string
-  description: string
-  price: number
-  currency: string
-  active: boolean
-  stock: number
-}
+export type ProductFields = Pick<Product, 'name' | 'description' | 'price' | 'currency' | 'active' | 'stock'>
 
 export const PRODUCT_LIMITS = {
   nameMaxLength: 200,
