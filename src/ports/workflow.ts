@@ -14,4 +14,12 @@ export interface WorkflowRunner {
   sendTaskSuccess(taskToken: string, output: Record<string, unknown>): Promise<void>
   /** Fails a `.waitForTaskToken` task with this error name and cause. */
   sendTaskFailure(taskToken: string, error: string, cause: string): Promise<void>
+  /**
+   * The status of the execution named `name` of this state machine, or undefined if there is none
+   * (never started, or lost by a crash of the embedded runtime). The recovery sweeper uses it to find
+   * orders whose saga is missing or has ended without settling them.
+   */
+  describe(stateMachineArn: string, name: string): Promise<{ status: ExecutionStatus } | undefined>
 }
+
+export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED' | 'PENDING_REDRIVE'

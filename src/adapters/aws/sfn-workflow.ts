@@ -1,7 +1,7 @@
 // Workflow port on AWS Step Functions: StartExecution (idempotent per execution name),
 // SendTaskSuccess and SendTaskFailure for `.waitForTaskToken` tasks.
-import { SendTaskFailureCommand, SendTaskSuccessCommand, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn'
-import type { StartExecutionOptions, WorkflowRunner } from '../../ports/workflow'
+import { DescribeExecutionCommand, SendTaskFailureCommand, SendTaskSuccessCommand, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn'
+import type { ExecutionStatus, StartExecutionOptions, WorkflowRunner } from '../../ports/workflow'
 
 export interface SfnWorkflowOptions {
   /**
@@ -47,6 +47,16 @@ export class SfnWorkflowRunner implements WorkflowRunner {
 
   async sendTaskFailure(taskToken: string, error: string, cause: string): Promise<void> {
     await this.client.send(new SendTaskFailureCommand({ taskToken, error, cause }))
+  }
+
+  async describe(stateMachineArn: string, name: string): Promise<{ status: ExecutionStatus } | undefined> {
+    try {
+      const { status } = await this.client.send(new DescribeExecutionCommand({ executionArn: executionArnFor(stateMachineArn, name) }))
+      return status ? { status } : undefined
+    } catch (error) {
+      if (error instanceof Error && error.name === 'ExecutionDoesNotExist') return undefined
+      throw error
+    }
   }
 }
 

@@ -191,6 +191,11 @@ export function createLocalWorkflow(options: LocalWorkflowOptions): LocalWorkflo
       tokens.fail(taskToken, error, cause)
     },
 
+    async describe(stateMachineArn: string, name: string) {
+      const record = records.get(executionArnFor(stateMachineArn, name))
+      return record ? { status: record.summary.status } : undefined
+    },
+
     executions() {
       return [...records.values()].map((record) => structuredClone(record.summary))
     },
