@@ -37,6 +37,7 @@ import { OrderSaga } from './services/order-saga'
 import { OrderService } from './services/order-service'
 import { OutboxEventBus } from './services/outbox-event-bus'
 import { PaymentService } from './services/payment-service'
+import { RecoverySweeper } from './services/recovery-sweeper'
 import { CursorCodec } from './services/cursor'
 import { HealthService } from './services/health-service'
 import { Idempotency } from './services/idempotency'
@@ -127,6 +128,15 @@ export function createServices(config: Config, adapters: Adapters, logger: Logge
     },
     (order, correlationId) => payments.refundOrder(order, correlationId)
   )
+  const saga = new OrderSaga(orderRepository, orders, notifications, payments, adapters.workflow, events, config.ORDER_EVENTS_TOPIC_ARN)
+  const recovery = new RecoverySweeper(
+    orderRepository,
+    adapters.workflow,
+    saga,
+    payments,
+    { orderStateMachineArn: config.ORDER_STATE_MACHINE_ARN, paymentWindowSeconds: config.PAYMENT_WINDOW_SECONDS, graceSeconds: config.RECOVERY_GRACE_SECONDS },
+    (error, orderId) => logger.warn({ err: error, orderId }, 'recovery sweeper: order left for the next run')
+  )
   return {
     health: new HealthService([new TableStoreProbe(adapters.dynamodb, config.USERS_TABLE)]),
     idempotency: new Idempotency(new DynamoIdempotencyStore(documents, config.IDEMPOTENCY_TABLE), { ttlSeconds: config.IDEMPOTENCY_TTL_SECONDS }),
@@ -138,7 +148,8 @@ export function createServices(config: Config, adapters: Adapters, logger: Logge
     orders,
     payments,
     events,
-    saga: new OrderSaga(orderRepository, orders, notifications, payments, adapters.workflow, events, config.ORDER_EVENTS_TOPIC_ARN)
+    saga,
+    recovery
   }
 }
 

@@ -38,6 +38,11 @@ export const ConfigSchema = Type.Object({
   ORDER_STATE_MACHINE_ARN: Type.String({ minLength: 1 }),
   /** How long an order waits for payment (the saga's AwaitPayment timeout). */
   PAYMENT_WINDOW_SECONDS: Type.Integer({ minimum: 1, maximum: 7 * 86_400, default: 900 }),
+  /**
+   * The recovery sweeper's patience: an order still pending or awaiting payment this long after its
+   * payment window ended (or without any saga this long after it was placed) is recovered.
+   */
+  RECOVERY_GRACE_SECONDS: Type.Integer({ minimum: 0, maximum: 86_400, default: 60 }),
 
   // Users and authentication.
   /** HS256 secret for every token the API issues (access, refresh, email-verify). */
@@ -78,7 +83,9 @@ export const ConfigSchema = Type.Object({
   /** Local mode only: the Java 17+ executable that runs DynamoDB Local. */
   LOCAL_JAVA_PATH: Type.String({ minLength: 1, default: 'java' }),
   /** Local mode only: overrides every queue's VisibilityTimeout (how long a worker may take before redelivery). */
-  LOCAL_QUEUE_VISIBILITY_MS: Type.Optional(PositiveInt)
+  LOCAL_QUEUE_VISIBILITY_MS: Type.Optional(PositiveInt),
+  /** Local mode: run every scheduled function (outbox relay, recovery sweeper) at this interval instead of the template's rate. */
+  LOCAL_SCHEDULE_INTERVAL_MS: Type.Optional(PositiveInt)
 })
 
 export type Config = Static<typeof ConfigSchema>

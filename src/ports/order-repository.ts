@@ -26,6 +26,11 @@ export interface OrderRepository {
   /** Stores a new order; false if an order with this id already exists. */
   create(order: Order): Promise<boolean>
   get(id: string): Promise<Order | undefined>
+  /**
+   * Orders in `status` created before `createdBefore` (ISO time), oldest first, read from an index (never
+   * a scan). The index is eventually consistent on AWS: re-read an order before acting on it.
+   */
+  listByStatus(status: OrderStatus, createdBefore: string, limit: number, startKey?: Record<string, unknown>): Promise<OrderPage>
   /** The user's orders, newest first. */
   listByUser(userId: string, limit: number, startKey?: Record<string, unknown>): Promise<OrderPage>
   /** Reserves stock for every line, all or nothing; repeating it never reserves twice. */

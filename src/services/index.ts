@@ -10,6 +10,7 @@ import type { OrderSaga } from './order-saga'
 import type { OrderService } from './order-service'
 import type { OutboxEventBus } from './outbox-event-bus'
 import type { PaymentService } from './payment-service'
+import type { RecoverySweeper } from './recovery-sweeper'
 import type { UserService } from './user-service'
 
 export interface Services {
@@ -19,6 +20,8 @@ export interface Services {
   notifications: NotificationService
   orders: OrderService
   saga: OrderSaga
+  /** Settles orders stranded by crashes or failed sagas; completes due refunds (scheduled). */
+  recovery: RecoverySweeper
   payments: PaymentService
   /** The event bus of every service (publishes, or defers to the outbox). */
   events: OutboxEventBus

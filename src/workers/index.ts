@@ -8,6 +8,7 @@ import { createNotificationWorker } from './notification-worker'
 import { createOrderEventsWorker } from './order-events-worker'
 import { createOrderSagaWorker } from './order-saga-worker'
 import { createOutboxRelayWorker } from './outbox-relay-worker'
+import { createRecoverySweeperWorker } from './recovery-sweeper-worker'
 
 export type WorkerFunction = (event: unknown) => Promise<unknown>
 
@@ -18,6 +19,7 @@ export function createWorkers(services: Services, logger: Logger): Workers {
     notification: createNotificationWorker(services.notifications, logger) as WorkerFunction,
     'order-saga': createOrderSagaWorker(services.saga, logger),
     'order-events': createOrderEventsWorker(services.saga, logger) as WorkerFunction,
-    'outbox-relay': createOutboxRelayWorker(services.events, logger)
+    'outbox-relay': createOutboxRelayWorker(services.events, logger),
+    'recovery-sweeper': createRecoverySweeperWorker(services.recovery, logger)
   }
 }

@@ -10,7 +10,7 @@ import {
   TransactWriteCommand,
   type DynamoDBDocumentClient
 } from '@aws-sdk/lib-dynamodb'
-import { stockDelta, type Order, type ReservationState } from '../../domain/order'
+import { stockDelta, type Order, type OrderStatus, type ReservationState } from '../../domain/order'
 import type { OrderPage, OrderRepository, OrderTransition, ReserveOutcome } from '../../ports/order-repository'
 import { isConditionFailed, putIfAbsent, updateIf } from './conditional'
 
@@ -51,6 +51,22 @@ export class DynamoOrderRepository implements OrderRepository {
         KeyConditionExpression: 'userId = :userId',
         ExpressionAttributeValues: { ':userId': userId },
         ScanIndexForward: false,
+        Limit: limit,
+        ExclusiveStartKey: startKey
+      })
+    )
+    return { orders: (result.Items ?? []) as Order[], lastKey: result.LastEvaluatedKey }
+  }
+
+  async listByStatus(status: OrderStatus, createdBefore: string, limit: number, startKey?: Record<string, unknown>): Promise<OrderPage> {
+    const result = await this.documents.send(
+      new QueryCommand({
+        TableName: this.ordersTable,
+        IndexName: 'byStatus',
+        KeyConditionExpression: '#status = :status AND createdAt < :before',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':status': status, ':before': createdBefore },
+        ScanIndexForward: true,
         Limit: limit,
         ExclusiveStartKey: startKey
       })

@@ -132,7 +132,7 @@ export async function startEmbeddedRuntime(options: EmbeddedRuntimeOptions): Pro
     logger
   )
   built.runtime = runtime
-  const schedules = startLocalSchedules(template, invoke, logger)
+  const schedules = startLocalSchedules(template, invoke, logger, config.LOCAL_SCHEDULE_INTERVAL_MS)
 
   const embedded: EmbeddedRuntime = {
     ...runtime,

@@ -19,18 +19,21 @@ export interface LocalSchedules {
 export function startLocalSchedules(
   template: CloudFormationTemplate,
   invoke: (functionLogicalId: string, event: unknown) => Promise<unknown>,
-  log: { warn(obj: object, msg: string): void }
+  log: { warn(obj: object, msg: string): void },
+  /** Runs every schedule at this interval instead of its rate (tests and recovery drills: EventBridge's minimum is one minute). */
+  everyMsOverride?: number
 ): LocalSchedules {
   const timers: NodeJS.Timeout[] = []
   for (const [functionId, fn] of resourcesOfType(template, 'AWS::Serverless::Function')) {
     const events = (fn.Properties?.Events ?? {}) as Record<string, { Type: string; Properties?: { Schedule?: string } }>
     for (const [eventName, event] of Object.entries(events)) {
       if (event.Type !== 'Schedule') continue
-      const everyMs = rateToMs(String(event.Properties?.Schedule))
-      if (!everyMs) {
+      const rate = rateToMs(String(event.Properties?.Schedule))
+      if (!rate) {
         log.warn({ functionId, schedule: event.Properties?.Schedule }, 'schedule not supported locally; not run')
         continue
       }
+      const everyMs = everyMsOverride ?? rate
       const timer = setInterval(() => {
         const scheduled = {
           version: '0',
