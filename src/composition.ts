@@ -6,6 +6,7 @@ import { SESv2Client } from '@aws-sdk/client-sesv2'
 import { SFNClient } from '@aws-sdk/client-sfn'
 import { SNSClient } from '@aws-sdk/client-sns'
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
+import { AWS_CLIENT_LIMITS } from './adapters/aws/client-limits'
 import { SesMailer } from './adapters/aws/ses-mailer'
 import { BcryptWorkerPool } from './adapters/crypto/bcrypt-worker-pool'
 import { createStripeGateway } from './adapters/stripe/stripe-gateway'
@@ -21,6 +22,7 @@ import { DynamoProductRepository } from './adapters/dynamodb/product-repository'
 import { DynamoSessionStore } from './adapters/dynamodb/session-store'
 import { TableStoreProbe } from './adapters/dynamodb/table-store-probe'
 import { DynamoUserRepository } from './adapters/dynamodb/user-repository'
+import { reportStoreOutages } from './adapters/dynamodb/store-availability'
 import { adminEmails, loadConfig, stripeSettings, type Config } from './config'
 import { createLogger, type Logger } from './logger'
 import type { Authenticate } from './plugins/auth-guard'
@@ -67,7 +69,12 @@ export interface Runtime {
   authenticate: Authenticate
 }
 
+/**
+ * The document client the repositories use. It also makes `dynamodb` (whose middleware stack it
+ * shares) report outages as StoreUnavailableError, so no service or probe sees an SDK error for them.
+ */
 export function documentClient(dynamodb: DynamoDBClient): DynamoDBDocumentClient {
+  reportStoreOutages(dynamodb)
   return DynamoDBDocumentClient.from(dynamodb, { marshallOptions: { removeUndefinedValues: true } })
 }
 
@@ -165,7 +172,8 @@ export function composeRuntime(config: Config, adapters: Adapters, logger: Logge
 }
 
 export function awsAdapters(config: Config): Adapters {
-  const client = { region: config.AWS_REGION, endpoint: config.AWS_ENDPOINT_URL }
+  // Every AWS call is bounded in time: a hanging dependency costs a request seconds, not API Gateway's 29 s.
+  const client = { region: config.AWS_REGION, endpoint: config.AWS_ENDPOINT_URL, ...AWS_CLIENT_LIMITS }
   const dynamodb = new DynamoDBClient(client)
   return {
     dynamodb,

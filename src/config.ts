@@ -1,5 +1,6 @@
 // The one schema for every environment variable the process reads. Parsed and validated once per
 // process (src/composition.ts); a bad or missing value stops startup with a message naming it.
+import { dirname, resolve } from 'node:path'
 import { Type, type Static, type TSchema } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 
@@ -78,6 +79,12 @@ export const ConfigSchema = Type.Object({
 
   /** Local mode only: keep DynamoDB Local's data under this folder instead of in memory. */
   LOCAL_DATA_DIR: Type.Optional(Type.String({ minLength: 1 })),
+  /**
+   * Local mode only: keep the Step Functions runner's executions and the Stripe simulator's account
+   * under this folder (stepfunctions/, stripe/). Default: next to LOCAL_DATA_DIR (in its parent
+   * folder) when that is set, so `--persist` keeps everything under .data/; else in memory.
+   */
+  LOCAL_STATE_DIR: Type.Optional(Type.String({ minLength: 1 })),
   /** Local mode only: port for DynamoDB Local; 0 picks a free loopback port. */
   LOCAL_DYNAMODB_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 0 }),
   /** Local mode only: the Java 17+ executable that runs DynamoDB Local. */
@@ -138,6 +145,16 @@ function coerce(value: string, schema: TSchema): unknown {
     return /^-?\d+$/.test(value.trim()) ? Number(value) : value
   }
   return value
+}
+
+/**
+ * Where the embedded runtime keeps what is not in DynamoDB Local (see LOCAL_STATE_DIR), or undefined
+ * for in memory. Read from the environment: the Stripe simulator needs it before the config exists.
+ */
+export function localStateDir(env: Env): string | undefined {
+  if (env.LOCAL_STATE_DIR) return resolve(env.LOCAL_STATE_DIR)
+  if (env.LOCAL_DATA_DIR) return dirname(resolve(env.LOCAL_DATA_DIR))
+  return undefined
 }
 
 export interface StripeSettings {

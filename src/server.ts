@@ -46,6 +46,7 @@ async function main(): Promise<void> {
   if (local) {
     local.stripe.webhookUrl = `${address}/webhooks/stripe`
     const data = config.LOCAL_DATA_DIR ? `persisted under ${config.LOCAL_DATA_DIR}` : 'in memory (start with --persist to keep it)'
+    const state = local.stateDir ? `kept under ${local.stateDir}` : 'in memory'
     console.log(
       [
         '',
@@ -53,6 +54,8 @@ async function main(): Promise<void> {
         `  API docs:      ${address}/docs`,
         `  Local mailbox: ${address}/_local/mailbox`,
         `  DynamoDB Local at ${local.dynamodbEndpoint}, data ${data}`,
+        `  Step Functions executions and the Stripe simulator: ${state}`,
+        `  Fault switches: ${address}/_local/faults`,
         '  Press Ctrl-C to stop.',
         ''
       ].join('\n')

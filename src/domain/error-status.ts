@@ -30,3 +30,13 @@ export function bodyOfDomainError(error: DomainError): DomainErrorBody {
   // Details first, so a detail can never overwrite the code or the message.
   return { ...error.details, error: error.code, message: error.message }
 }
+
+/**
+ * Seconds the client should wait before retrying (the Retry-After header), for errors that say
+ * "later": 429 (rate limits) and 503 (a dependency is down, e.g. the table store).
+ */
+export function retryAfterOfDomainError(error: DomainError): number | undefined {
+  const seconds = (error as DomainError & { retryAfterSeconds?: unknown }).retryAfterSeconds
+  const status = statusOfDomainError(error)
+  return (status === 429 || status === 503) && typeof seconds === 'number' ? seconds : undefined
+}

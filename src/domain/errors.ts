@@ -64,6 +64,30 @@ export class TooManyRequestsError extends DomainError {
   }
 }
 
+/** What a 503 tells the client to wait before retrying (Retry-After), in seconds. */
+export const SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS = 5
+
+/** A dependency is down or overloaded for now: 503 with Retry-After; the same request may succeed later. */
 export class ServiceUnavailableError extends DomainError {
   readonly code = 'ServiceUnavailable'
+  readonly retryAfterSeconds: number = SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS
+}
+
+/**
+ * The table store (DynamoDB) could not answer: unreachable, timed out, throttled or failing (5xx).
+ * Thrown by the DynamoDB adapters (adapters/dynamodb/store-availability.ts) in place of the SDK's
+ * error, so services never see SDK types. Its name is the error the saga's Retry matches (a Lambda's
+ * errorType is the thrown error's name); the SDK's error is its `cause`.
+ */
+export class StoreUnavailableError extends ServiceUnavailableError {
+  override readonly name = 'StoreUnavailableError'
+
+  constructor(
+    /** The SDK's error name or network error code, for logs and the saga's Cause (no secrets in it). */
+    readonly reason: string,
+    cause?: unknown
+  ) {
+    super(`The data store is temporarily unavailable (${reason}); please retry shortly.`)
+    if (cause !== undefined) this.cause = cause
+  }
 }

@@ -43,9 +43,25 @@ export interface Order {
   paymentId?: string
   /** The payment attempt that holds the order (one at a time); never leaves the services. */
   paymentLock?: string
+  /**
+   * When the payment window was closed (the saga's timeout path or the recovery sweeper, through
+   * OrderRepository.closePaymentWindow): from then on no new payment may take the order. Internal.
+   */
+  paymentWindowClosedAt?: string
+  /**
+   * Set by the write that cancels an order that may have been paid; removed once a refund intent is
+   * written for every payment of it. Read by the recovery sweeper through the sparse index
+   * byRefundDue, so a crash between the cancel and the refund intent never keeps the money.
+   */
+  refundDueAt?: string
+  /** The partition key of byRefundDue: present, always REFUND_DUE, exactly when refundDueAt is. */
+  refundDue?: typeof REFUND_DUE
   createdAt: string
   updatedAt: string
 }
+
+/** The one value of `refundDue` (a constant partition: the index holds only orders owing a refund, few at a time). */
+export const REFUND_DUE = 'due'
 
 const NEXT: Record<OrderStatus, OrderStatus[]> = {
   pending: ['awaiting_payment', 'cancelled'],

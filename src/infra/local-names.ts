@@ -48,6 +48,8 @@ export function localNames(template: CloudFormationTemplate, options: LocalNames
       if (!resource) return undefined
       const name = physicalName(id)
       if (attribute === 'Name' || attribute === 'QueueName' || attribute === 'TopicName') return name
+      // A stand-in: the stream's real ARN (with its creation time) is known only once DynamoDB Local made it.
+      if (attribute === 'StreamArn' && resource.Type === 'AWS::DynamoDB::Table') return arn('dynamodb', `table/${name}/stream/local`)
       if (attribute !== 'Arn') return undefined
       switch (resource.Type) {
         case 'AWS::SQS::Queue':

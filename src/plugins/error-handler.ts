@@ -1,11 +1,12 @@
 // The one place where errors become HTTP responses: `{ error, message, requestId }`.
-// Domain errors map by their code (src/domain/error-status.ts); Fastify's own 4xx errors (validation,
-// bad JSON, wrong content type, oversized body) keep their status with a clear message; anything else
-// is a 500 with a generic message, logged in full with the correlation id.
+// Domain errors map by their code (src/domain/error-status.ts), with Retry-After on 429 and 503;
+// Fastify's own 4xx errors (validation, bad JSON, wrong content type, oversized body) keep their
+// status with a clear message; anything else is a 500 with a generic message, logged in full with
+// the correlation id.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { bodyOfDomainError, statusOfDomainError } from '../domain/error-status'
-import { DomainError, TooManyRequestsError } from '../domain/errors'
+import { bodyOfDomainError, retryAfterOfDomainError, statusOfDomainError } from '../domain/error-status'
+import { DomainError } from '../domain/errors'
 
 const CODE_BY_CLIENT_STATUS: Record<number, string> = {
   400: 'BadRequest',
@@ -37,8 +38,12 @@ export const errorHandlerPlugin = fp(
   async (app) => {
     app.setErrorHandler((error: FastifyError | DomainError | Error, request, reply) => {
       if (error instanceof DomainError) {
-        if (error instanceof TooManyRequestsError) reply.header('retry-after', String(error.retryAfterSeconds))
-        return send(reply, request, statusOfDomainError(error), bodyOfDomainError(error))
+        const status = statusOfDomainError(error)
+        const retryAfter = retryAfterOfDomainError(error)
+        if (retryAfter !== undefined) reply.header('retry-after', String(retryAfter))
+        // A 5xx is ours to look at (e.g. the table store is down), with its cause; 4xx are the caller's.
+        if (status >= 500) request.log.warn({ err: error }, 'service unavailable')
+        return send(reply, request, status, bodyOfDomainError(error))
       }
       const fastifyError = error as FastifyError
       if (fastifyError.validation) {

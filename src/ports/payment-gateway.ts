@@ -31,11 +31,26 @@ export interface CreatePaymentInput {
 
 export type GatewayRefundStatus = 'succeeded' | 'pending' | 'failed'
 
+export interface RefundInput {
+  paymentIntentId: string
+  /**
+   * Minor units. Omitted: everything not refunded yet, as the provider counts it, so a refund made
+   * elsewhere (its dashboard) is never given twice.
+   */
+  amount?: number
+  /** The provider replays the first result for this key: one refund however often it is retried. */
+  idempotencyKey: string
+  /** Kept with the refund at the provider (e.g. our payment and refund ids). */
+  metadata?: Record<string, string>
+}
+
 export interface GatewayRefund {
   id: string
   paymentIntentId: string
   status: GatewayRefundStatus
   amount: number
+  /** The charge's refunded total with this refund, others included, when the provider says (minor units). */
+  chargeAmountRefunded?: number
 }
 
 export interface GatewayWebhookEvent {
@@ -99,8 +114,12 @@ export interface PaymentGateway {
   createPayment(input: CreatePaymentInput): Promise<GatewayPayment>
   /** The payment as the provider has it now (reconciliation). */
   getPayment(id: string): Promise<GatewayPayment>
-  /** Refunds the whole payment; the same key never refunds twice. */
-  refund(paymentIntentId: string, idempotencyKey: string): Promise<GatewayRefund>
+  /**
+   * Refunds `amount` of the payment (all that is left without one); the same key never refunds twice.
+   * A refusal (e.g. `charge_already_refunded`, `amount_too_large`) throws PaymentGatewayError
+   * `invalid_request`; `unavailable` means try again later with the same key.
+   */
+  refund(input: RefundInput): Promise<GatewayRefund>
   /**
    * Verifies a webhook's signature on the RAW body (tolerance 300 s) and returns the event; throws
    * WebhookSignatureError otherwise.

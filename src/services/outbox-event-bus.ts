@@ -1,11 +1,12 @@
-// The event bus the services use: publishes through the real bus (SNS, or the local one) and, when
-// that fails after the caller's database write, keeps the event in the outbox instead of failing the
-// request; the outbox relay (a scheduled worker) publishes it later. Consumers are idempotent, so a
-// late or repeated event is harmless. What remains uncovered: a process that dies between its
-// database write and this call.
+// The event bus the services use. Publishing an event means writing it to the outbox (durably, before
+// the caller reports success); the relay publishes it to the real bus (SNS, or the local one) from
+// the outbox table's stream, and a scheduled run catches anything the stream path gave up on.
+// Changes that report an event write it in their own transaction instead (OutboxEntry values handed
+// to the repositories), so no crash can separate a change from its event. At least once: consumers
+// are idempotent.
 import type { Logger } from '../logger'
 import type { EventBus, EventEnvelope } from '../ports/event-bus'
-import type { Outbox } from '../ports/outbox'
+import type { Outbox, OutboxEntry } from '../ports/outbox'
 
 export interface RelayResult {
   published: number
@@ -19,27 +20,41 @@ export class OutboxEventBus implements EventBus {
     private readonly logger: Logger
   ) {}
 
+  /** For an event that is not part of another write: stored now, published by the relay. */
   async publish(topicArn: string, event: EventEnvelope): Promise<void> {
-    try {
-      await this.bus.publish(topicArn, event)
-    } catch (error) {
-      // If this write fails too, the error reaches the caller, which must then not report success.
-      await this.outbox.save({ topicArn, event, deferredAt: Date.now(), attempts: 1 })
-      this.logger.warn({ err: error, eventId: event.eventId, eventType: event.eventType, correlationId: event.correlationId }, 'publish failed; event kept in the outbox')
-    }
+    await this.outbox.save({ topicArn, event })
   }
 
-  /** Publishes deferred events, oldest first; those that fail again stay for the next run. */
+  /** The outbox entry for an event, to be written in the same transaction as the change it reports. */
+  entry(topicArn: string, event: EventEnvelope): OutboxEntry {
+    return { topicArn, event }
+  }
+
+  /**
+   * Publishes one stored event and removes it; false if it is gone already (published by another
+   * relay run). Throws if the publish failed (the event stays for a retry).
+   */
+  async relayEvent(eventId: string): Promise<boolean> {
+    const pending = await this.outbox.get(eventId)
+    if (!pending) return false
+    try {
+      await this.bus.publish(pending.topicArn, pending.event)
+    } catch (error) {
+      await this.outbox.failed(eventId)
+      this.logger.warn({ err: error, eventId, eventType: pending.event.eventType, attempts: pending.attempts + 1 }, 'outbox relay: publish failed')
+      throw error
+    }
+    await this.outbox.remove(eventId)
+    return true
+  }
+
+  /** The scheduled backstop: publishes every stored event, oldest first; those that fail stay for the next run. */
   async relay(limit = 100): Promise<RelayResult> {
     const result: RelayResult = { published: 0, failed: 0 }
     for (const pending of await this.outbox.pending(limit)) {
       try {
-        await this.bus.publish(pending.topicArn, pending.event)
-        await this.outbox.remove(pending.event.eventId)
-        result.published += 1
-      } catch (error) {
-        await this.outbox.failed(pending.event.eventId)
-        this.logger.warn({ err: error, eventId: pending.event.eventId, attempts: pending.attempts + 1 }, 'outbox relay: publish failed again')
+        if (await this.relayEvent(pending.event.eventId)) result.published += 1
+      } catch {
         result.failed += 1
       }
     }

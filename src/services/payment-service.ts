@@ -6,14 +6,17 @@
 import { createHash } from 'node:crypto'
 import { ConflictError, NotFoundError, PaymentDeclinedError, ValidationError } from '../domain/errors'
 import type { Order } from '../domain/order'
-import type { Payment, PaymentStatus } from '../domain/payment'
+import { isCharged, type Payment, type PaymentStatus } from '../domain/payment'
 import type { Principal } from '../domain/user'
 import type { EventBus } from '../ports/event-bus'
 import type { OrderRepository } from '../ports/order-repository'
-import { WebhookSignatureError, type GatewayPayment, type PaymentGateway } from '../ports/payment-gateway'
+import { PaymentGatewayError, WebhookSignatureError, type GatewayPayment, type GatewayWebhookEvent, type PaymentGateway } from '../ports/payment-gateway'
 import type { PaymentRepository } from '../ports/payment-repository'
 import type { ProcessedEvents } from '../ports/processed-events'
 import { EventType, newEvent } from './events'
+import { refundView, Refunds, type ManualRefund, type RefundTally, type RefundView } from './refunds'
+
+export type { ManualRefund, RefundTally, RefundView } from './refunds'
 
 export interface PayOrder {
   orderId: string
@@ -30,7 +33,18 @@ export interface PaymentResult {
   clientSecret?: string
 }
 
-export type PaymentView = Omit<Payment, 'gatewayPaymentId'>
+export type PaymentView = Omit<Payment, 'gatewayPaymentId' | 'refundRevision' | 'refunds' | 'amountRefunded'> & {
+  amountRefunded: number
+  refunds: RefundView[]
+}
+
+export interface WebhookOutcome {
+  duplicate: boolean
+  eventId: string
+  eventType: string
+  /** Why a verified event changed nothing (an object we do not know, a type we do not handle). */
+  ignored?: string
+}
 
 const WEBHOOK_CONSUMER = 'stripe-webhook'
 
@@ -42,7 +56,11 @@ export class PaymentService {
     private readonly events: EventBus,
     private readonly processed: ProcessedEvents,
     private readonly paymentEventsTopicArn: string
-  ) {}
+  ) {
+    this.refunds = new Refunds(payments, orders, gateway, events, paymentEventsTopicArn, (payment, correlationId) => this.settleUndecided(payment, correlationId))
+  }
+
+  private readonly refunds: Refunds
 
   /**
    * Pays an order awaiting payment. `idempotencyKey` is the client's key: the payment id (and so the
@@ -92,12 +110,29 @@ export class PaymentService {
   async get(caller: Principal, paymentId: string): Promise<PaymentView> {
     const payment = await this.payments.get(paymentId)
     if (!payment || (payment.userId !== caller.userId && !caller.roles.includes('admin'))) throw new NotFoundError('Payment not found.')
-    const { gatewayPaymentId: _gateway, ...view } = payment
-    return view
+    const { gatewayPaymentId: _gateway, refundRevision: _revision, refunds, amountRefunded, ...view } = payment
+    return { ...view, amountRefunded: amountRefunded ?? 0, refunds: (refunds ?? []).map(refundView) }
   }
 
-  /** A verified gateway webhook: each event id is processed once; a failure is thrown so the gateway retries. */
-  async handleWebhook(rawBody: Buffer, signature: string | undefined, correlationId: string): Promise<{ duplicate: boolean }> {
+  /** An admin refunds part or all of a payment (the Idempotency-Key names the refund). */
+  async refund(caller: Principal, paymentId: string, request: ManualRefund, idempotencyKey: string, correlationId: string): Promise<RefundView> {
+    return this.refunds.refundManually(caller.userId, paymentId, request, idempotencyKey, correlationId)
+  }
+
+  /**
+   * For the recovery sweeper, every run: writes the refund intents a crash left unwritten (cancelled
+   * orders in byRefundDue) and retries refunds waiting for the provider whose backoff has passed.
+   */
+  async retryPendingRefunds(correlationId: string, onError?: (error: unknown, id: string) => void): Promise<RefundTally> {
+    return this.refunds.retryPending(correlationId, onError)
+  }
+
+  /**
+   * A verified gateway webhook: each event id is processed once. Events about objects we do not know
+   * and types we do not handle are acknowledged and ignored; a failure that a retry can help is
+   * thrown (5xx), so the gateway retries.
+   */
+  async handleWebhook(rawBody: Buffer, signature: string | undefined, correlationId: string): Promise<WebhookOutcome> {
     let event
     try {
       event = this.gateway.parseWebhook(rawBody, signature)
@@ -105,18 +140,42 @@ export class PaymentService {
       if (error instanceof WebhookSignatureError) throw new ValidationError('Invalid webhook signature.', { field: 'stripe-signature' })
       throw error
     }
-    if (await this.processed.has(WEBHOOK_CONSUMER, event.id)) return { duplicate: true }
-    const paymentIntent = event.payment ?? (event.paymentIntentId ? await this.gateway.getPayment(event.paymentIntentId) : undefined)
-    const paymentId = paymentIntent?.metadata.paymentId
-    if (paymentIntent && paymentId && (await this.payments.get(paymentId))) {
-      if (event.type === 'charge.refunded') {
-        await this.markRefunded(paymentId, event.refund?.id, correlationId)
-      } else if (event.type.startsWith('payment_intent.')) {
-        await this.apply(paymentId, paymentIntent, correlationId)
+    const outcome = { duplicate: false, eventId: event.id, eventType: event.type }
+    if (await this.processed.has(WEBHOOK_CONSUMER, event.id)) return { ...outcome, duplicate: true }
+    const ignored = await this.applyWebhook(event, correlationId)
+    await this.processed.remember(WEBHOOK_CONSUMER, event.id)
+    return ignored ? { ...outcome, ignored } : outcome
+  }
+
+  /** Applies a verified event; the reason it changed nothing when it was ignored. */
+  private async applyWebhook(event: GatewayWebhookEvent, correlationId: string): Promise<string | undefined> {
+    const refunded = event.type === 'charge.refunded'
+    if (!refunded && !event.type.startsWith('payment_intent.')) return `event type ${event.type} is not handled`
+    let intent = event.payment
+    if (!intent) {
+      if (!event.paymentIntentId) return 'the event names no payment intent'
+      try {
+        intent = await this.gateway.getPayment(event.paymentIntentId)
+      } catch (error) {
+        // The provider does not know it (or refuses to say): retrying the event cannot change that.
+        if (error instanceof PaymentGatewayError && (error.kind === 'not_found' || error.kind === 'invalid_request')) {
+          return `payment intent ${event.paymentIntentId} is unknown to the payment provider`
+        }
+        throw error
       }
     }
-    await this.processed.remember(WEBHOOK_CONSUMER, event.id)
-    return { duplicate: false }
+    const paymentId = intent.metadata.paymentId
+    const payment = paymentId ? await this.payments.get(paymentId) : undefined
+    if (!payment || (payment.gatewayPaymentId && payment.gatewayPaymentId !== intent.id)) return `payment intent ${intent.id} is not one of our payments`
+    if (!refunded) {
+      await this.apply(payment.id, intent, correlationId)
+      return undefined
+    }
+    if (event.amountRefunded === undefined) return 'charge.refunded without amount_refunded'
+    // A refund means the charge succeeded: bring our record there first if its own event is late.
+    if (!isCharged(payment)) await this.apply(payment.id, intent, correlationId)
+    await this.refunds.recordReportedTotal(payment.id, event.amountRefunded, event.fullyRefunded ?? false, correlationId)
+    return undefined
   }
 
   /**
@@ -131,13 +190,13 @@ export class PaymentService {
     return { paid: updated.status === 'succeeded', paymentId: updated.status === 'succeeded' ? updated.id : null }
   }
 
-  /** Refunds every succeeded payment of a cancelled order (idempotent: one refund per payment). */
+  /**
+   * Refunds every charged payment of a cancelled order: the intents are written first (durable), then
+   * the provider is asked. A provider failure is not thrown: the refund stays pending and the recovery
+   * sweeper retries it (retryPendingRefunds). Idempotent: one cancellation refund per payment.
+   */
   async refundOrder(order: Order, correlationId: string): Promise<void> {
-    for (const payment of await this.payments.listByOrder(order.id)) {
-      if (payment.status !== 'succeeded' || !payment.gatewayPaymentId) continue
-      const refund = await this.gateway.refund(payment.gatewayPaymentId, `refund:${payment.id}`)
-      await this.markRefunded(payment.id, refund.id, correlationId)
-    }
+    await this.refunds.refundOrder(order, correlationId)
   }
 
   /** Moves our record to what the gateway says, publishing the event of a move that happened. */
@@ -179,9 +238,9 @@ export class PaymentService {
     if (order?.status === 'cancelled') await this.refundOrder(order, correlationId)
   }
 
-  private async markRefunded(paymentId: string, refundId: string | undefined, correlationId: string): Promise<void> {
-    const moved = await this.payments.move(paymentId, { to: 'refunded', set: refundId ? { refundId } : {} })
-    if (moved) await this.publish(EventType.PAYMENT_REFUNDED, moved, correlationId)
+  /** A payment still undecided (processing, requires_action) of a cancelled order: what does the gateway say now? */
+  private async settleUndecided(payment: Payment, correlationId: string): Promise<void> {
+    if (payment.gatewayPaymentId) await this.apply(payment.id, await this.gateway.getPayment(payment.gatewayPaymentId), correlationId)
   }
 
   private async publish(type: EventType, payment: Payment, correlationId: string): Promise<void> {

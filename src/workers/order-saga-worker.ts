@@ -4,6 +4,7 @@ import { Type, type Static } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import { CANCEL_REASONS } from '../domain/order'
 import type { Logger } from '../logger'
+import { PaymentGatewayError } from '../ports/payment-gateway'
 import type { OrderSaga } from '../services/order-saga'
 
 const Common = { orderId: Type.String({ minLength: 1 }), correlationId: Type.Optional(Type.String()) }
@@ -38,9 +39,24 @@ export function createOrderSagaWorker(saga: OrderSaga, logger: Logger) {
       return result ?? {}
     } catch (error) {
       log.warn({ err: error }, 'saga task failed')
-      throw error
+      throw asTaskError(error)
     }
   }
+}
+
+/**
+ * The error the state machine sees (a Lambda's errorType is the thrown error's name): a transient
+ * failure must carry a name the ASL's Retry waits out. StoreUnavailableError, TransientStoreError and
+ * PaymentInFlight already do; a payment provider that is down becomes PaymentGatewayUnavailable
+ * (its other failures keep the name PaymentGatewayError). Everything else is passed on as it is.
+ */
+export function asTaskError(error: unknown): unknown {
+  if (error instanceof PaymentGatewayError && error.kind === 'unavailable') {
+    const unavailable = new Error(error.message, { cause: error })
+    unavailable.name = 'PaymentGatewayUnavailable'
+    return unavailable
+  }
+  return error
 }
 
 async function run(saga: OrderSaga, input: SagaTaskInput, correlationId: string): Promise<unknown> {

@@ -28,6 +28,10 @@ export interface BuildOptions {
   extend?: (app: FastifyInstance) => void | Promise<void>
   /** Seed the demo catalog as a real start does (default false: tests start with no products). */
   seedDemoCatalog?: boolean
+  /** DynamoDB endpoint of the app (default: this process's DynamoDB Local), e.g. a proxy that stages outages. */
+  dynamodbEndpoint?: string
+  /** Where template.yaml and the state machine's ASL are read from (default: the project). */
+  projectRoot?: string
 }
 
 export interface TestApp {
@@ -37,15 +41,15 @@ export interface TestApp {
 }
 
 export async function build(t: Test, options: BuildOptions = {}): Promise<TestApp> {
-  const dynamodb = await sharedDynamoDbLocal()
+  const dynamodbEndpoint = options.dynamodbEndpoint ?? (await sharedDynamoDbLocal()).endpoint
   const logs = new LogCapture()
   const env = { ...process.env, LOG_LEVEL: 'info', ...options.env }
   const runtime = await startEmbeddedRuntime({
-    projectRoot,
+    projectRoot: options.projectRoot ?? projectRoot,
     env,
     logger: createLogger({ LOG_LEVEL: 'info', RUNTIME_MODE: 'local' }, logs),
     stackName: `t${randomBytes(5).toString('hex')}`,
-    dynamodbEndpoint: dynamodb.endpoint,
+    dynamodbEndpoint,
     messaging: { redeliveryDelayMs: 20 },
     seedDemoCatalog: options.seedDemoCatalog ?? false
   })

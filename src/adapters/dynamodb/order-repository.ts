@@ -10,7 +10,7 @@ import {
   TransactWriteCommand,
   type DynamoDBDocumentClient
 } from '@aws-sdk/lib-dynamodb'
-import { stockDelta, type Order, type OrderStatus, type ReservationState } from '../../domain/order'
+import { REFUND_DUE, stockDelta, type Order, type OrderStatus, type ReservationState } from '../../domain/order'
 import type { OrderPage, OrderRepository, OrderTransition, ReserveOutcome } from '../../ports/order-repository'
 import { isConditionFailed, putIfAbsent, updateIf } from './conditional'
 
@@ -135,17 +135,49 @@ export class DynamoOrderRepository implements OrderRepository {
   }
 
   async lockForPayment(orderId: string, paymentId: string): Promise<'locked' | 'held_by_other' | 'not_payable'> {
+    for (let attempt = 0; ; attempt++) {
+      const outcome = await this.tryLockForPayment(orderId, paymentId)
+      // `undefined`: the holder let go between the write and the read; try again, a few times.
+      if (outcome !== undefined) return outcome
+      if (attempt >= 2) return 'held_by_other'
+    }
+  }
+
+  private async tryLockForPayment(orderId: string, paymentId: string): Promise<'locked' | 'held_by_other' | 'not_payable' | undefined> {
     const locked = await updateIf(this.documents, {
       TableName: this.ordersTable,
       Key: { id: orderId },
-      ConditionExpression: '#status = :awaiting AND (attribute_not_exists(paymentLock) OR paymentLock = :paymentId)',
+      // One item, one conditional write: it and closePaymentWindow's are serialised by DynamoDB, so
+      // either the payment holds the order before the window closes or it is refused.
+      ConditionExpression:
+        '#status = :awaiting AND ((attribute_not_exists(paymentLock) AND attribute_not_exists(paymentWindowClosedAt)) OR paymentLock = :paymentId)',
       UpdateExpression: 'SET paymentLock = :paymentId',
       ExpressionAttributeNames: { '#status': 'status' },
       ExpressionAttributeValues: { ':awaiting': 'awaiting_payment', ':paymentId': paymentId }
     })
     if (locked) return 'locked'
     const order = await this.get(orderId)
-    return order?.status === 'awaiting_payment' ? 'held_by_other' : 'not_payable'
+    if (order?.status !== 'awaiting_payment' || order.paymentWindowClosedAt !== undefined) return 'not_payable'
+    return order.paymentLock === undefined ? undefined : 'held_by_other'
+  }
+
+  async closePaymentWindow(orderId: string): Promise<'closed' | 'locked' | 'not_awaiting'> {
+    for (let attempt = 0; ; attempt++) {
+      const closed = await updateIf(this.documents, {
+        TableName: this.ordersTable,
+        Key: { id: orderId },
+        ConditionExpression: '#status = :awaiting AND attribute_not_exists(paymentLock)',
+        // The first close is the one remembered; closing again changes nothing.
+        UpdateExpression: 'SET paymentWindowClosedAt = if_not_exists(paymentWindowClosedAt, :now)',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':awaiting': 'awaiting_payment', ':now': new Date().toISOString() }
+      })
+      if (closed) return 'closed'
+      const order = await this.get(orderId)
+      if (order?.status !== 'awaiting_payment') return 'not_awaiting'
+      // The holder let go between the write and the read: try again (a few times; then it is held again).
+      if (order.paymentLock !== undefined || attempt >= 2) return 'locked'
+    }
   }
 
   async unlockPayment(orderId: string, paymentId: string): Promise<void> {
@@ -155,6 +187,40 @@ export class DynamoOrderRepository implements OrderRepository {
       ConditionExpression: 'paymentLock = :paymentId',
       UpdateExpression: 'REMOVE paymentLock',
       ExpressionAttributeValues: { ':paymentId': paymentId }
+    })
+  }
+
+  async listRefundDue(dueBy: string, limit: number): Promise<Order[]> {
+    const result = await this.documents.send(
+      new QueryCommand({
+        TableName: this.ordersTable,
+        IndexName: 'byRefundDue',
+        KeyConditionExpression: 'refundDue = :due AND refundDueAt <= :dueBy',
+        ExpressionAttributeValues: { ':due': REFUND_DUE, ':dueBy': dueBy },
+        Limit: limit
+      })
+    )
+    // The index is eventually consistent: re-read strongly, keep what still owes a refund.
+    const orders = await Promise.all((result.Items ?? []).map((item) => this.get(String(item.id))))
+    return orders.filter((order): order is Order => order?.refundDueAt !== undefined)
+  }
+
+  async clearRefundDue(orderId: string): Promise<void> {
+    await updateIf(this.documents, {
+      TableName: this.ordersTable,
+      Key: { id: orderId },
+      ConditionExpression: 'attribute_exists(refundDueAt)',
+      UpdateExpression: 'REMOVE refundDue, refundDueAt'
+    })
+  }
+
+  async postponeRefundDue(orderId: string, at: string): Promise<void> {
+    await updateIf(this.documents, {
+      TableName: this.ordersTable,
+      Key: { id: orderId },
+      ConditionExpression: 'attribute_exists(refundDueAt)',
+      UpdateExpression: 'SET refundDueAt = :at',
+      ExpressionAttributeValues: { ':at': at }
     })
   }
 

@@ -1,7 +1,17 @@
-// Outbox on DynamoDB: one item per deferred event in the outbox table. The table is empty in normal
-// operation (an event lands here only when its publish failed), so the relay's scan reads little.
-import { DeleteCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
-import type { Outbox, PendingEvent } from '../../ports/outbox'
+// Outbox on DynamoDB: one item per event not yet published, in the outbox table (its stream feeds the
+// relay). `outboxPut` is the same item as a transaction part, for repositories that write an event
+// together with the change it reports.
+import { DeleteCommand, GetCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
+import type { Outbox, OutboxEntry, PendingEvent } from '../../ports/outbox'
+
+export function outboxItem(entry: OutboxEntry, now = Date.now()): PendingEvent & { eventId: string } {
+  return { eventId: entry.event.eventId, topicArn: entry.topicArn, event: entry.event, writtenAt: now, attempts: 0 }
+}
+
+/** The outbox write as one item of a TransactWriteItems (never overwrites: event ids are unique). */
+export function outboxPut(tableName: string, entry: OutboxEntry) {
+  return { Put: { TableName: tableName, Item: outboxItem(entry), ConditionExpression: 'attribute_not_exists(eventId)' } }
+}
 
 export class DynamoOutbox implements Outbox {
   constructor(
@@ -9,11 +19,17 @@ export class DynamoOutbox implements Outbox {
     private readonly tableName: string
   ) {}
 
-  async save(pending: PendingEvent): Promise<void> {
-    await this.documents.send(new PutCommand({ TableName: this.tableName, Item: { eventId: pending.event.eventId, ...pending } }))
+  async save(entry: OutboxEntry): Promise<void> {
+    await this.documents.send(new PutCommand({ TableName: this.tableName, Item: outboxItem(entry) }))
+  }
+
+  async get(eventId: string): Promise<PendingEvent | undefined> {
+    const result = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: { eventId }, ConsistentRead: true }))
+    return result.Item as PendingEvent | undefined
   }
 
   async pending(limit: number): Promise<PendingEvent[]> {
+    // The table holds only events in flight, so a scan reads little.
     const items: PendingEvent[] = []
     let startKey: Record<string, unknown> | undefined
     do {
@@ -21,7 +37,7 @@ export class DynamoOutbox implements Outbox {
       items.push(...((page.Items ?? []) as PendingEvent[]))
       startKey = page.LastEvaluatedKey
     } while (startKey && items.length < limit * 10)
-    return items.sort((a, b) => a.deferredAt - b.deferredAt).slice(0, limit)
+    return items.sort((a, b) => a.writtenAt - b.writtenAt).slice(0, limit)
   }
 
   async remove(eventId: string): Promise<void> {
@@ -30,7 +46,15 @@ export class DynamoOutbox implements Outbox {
 
   async failed(eventId: string): Promise<void> {
     await this.documents.send(
-      new UpdateCommand({ TableName: this.tableName, Key: { eventId }, UpdateExpression: 'ADD attempts :one', ExpressionAttributeValues: { ':one': 1 } })
-    )
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { eventId },
+        ConditionExpression: 'attribute_exists(eventId)',
+        UpdateExpression: 'ADD attempts :one',
+        ExpressionAttributeValues: { ':one': 1 }
+      })
+    ).catch((error: unknown) => {
+      if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error
+    })
   }
 }

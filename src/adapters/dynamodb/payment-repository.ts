@@ -1,6 +1,7 @@
-// PaymentRepository on DynamoDB: the payments table (key `id`, index `byOrder`).
+// PaymentRepository on DynamoDB: the payments table (key `id`, indexes `byOrder`, `byStatus`).
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
-import { paymentPredecessors, type Payment } from '../../domain/payment'
+import { paymentPredecessors, type Payment, type PaymentStatus } from '../../domain/payment'
+import type { RefundState } from '../../domain/refund'
 import type { PaymentChange, PaymentRepository } from '../../ports/payment-repository'
 import { putIfAbsent, updateIf } from './conditional'
 
@@ -46,5 +47,41 @@ export class DynamoPaymentRepository implements PaymentRepository {
       ExpressionAttributeNames: { '#status': 'status' },
       ExpressionAttributeValues: values
     })) as Payment | undefined
+  }
+
+  async saveRefunds(read: Payment, next: RefundState): Promise<Payment | undefined> {
+    const revision = read.refundRevision ?? 0
+    return (await updateIf(this.documents, {
+      TableName: this.tableName,
+      Key: { id: read.id },
+      ConditionExpression: `attribute_exists(id) AND #status = :read AND ${revision === 0 ? 'attribute_not_exists(refundRevision)' : 'refundRevision = :revision'}`,
+      UpdateExpression: 'SET #status = :status, amountRefunded = :amountRefunded, refunds = :refunds, refundRevision = :next, updatedAt = :now',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ':read': read.status,
+        ...(revision === 0 ? {} : { ':revision': revision }),
+        ':status': next.status,
+        ':amountRefunded': next.amountRefunded,
+        ':refunds': next.refunds,
+        ':next': revision + 1,
+        ':now': new Date().toISOString()
+      }
+    })) as Payment | undefined
+  }
+
+  async listByStatus(status: PaymentStatus, limit: number): Promise<Payment[]> {
+    const result = await this.documents.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: 'byStatus',
+        KeyConditionExpression: '#status = :status',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':status': status },
+        Limit: limit
+      })
+    )
+    // Eventually consistent index: re-read strongly, and keep only what is still in that status.
+    const payments = await Promise.all((result.Items ?? []).map((item) => this.get(String(item.id))))
+    return payments.filter((payment): payment is Payment => payment?.status === status)
   }
 }

@@ -10,6 +10,7 @@ import type { Readable } from 'node:stream'
 import { DynamoDBClient, ListTablesCommand, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb'
 import { DYNAMODB_LOCAL_DIR, isDynamoDbLocalInstalled } from '../../../scripts/dynamodb-local.mjs'
 import { LOCAL_REGION } from '../../infra/local-names'
+import { AWS_CLIENT_LIMITS } from '../aws/client-limits'
 import { projectRootFrom } from '../../infra/project-root'
 
 export interface DynamoDbLocalOptions {
@@ -57,9 +58,12 @@ export class DynamoDbLocalNotInstalledError extends Error {
   }
 }
 
-/** Client settings for a DynamoDB Local endpoint (it accepts any credentials; -sharedDb ignores them). */
+/**
+ * Client settings for a DynamoDB Local endpoint (it accepts any credentials; -sharedDb ignores them),
+ * with the same time limits as on AWS: a stopped or hung DynamoDB Local costs a request seconds.
+ */
 export function dynamoDbLocalClientConfig(endpoint: string): DynamoDBClientConfig {
-  return { endpoint, region: LOCAL_REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
+  return { endpoint, region: LOCAL_REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, ...AWS_CLIENT_LIMITS }
 }
 
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {

@@ -1,11 +1,13 @@
 // The embedded runtime: every AWS service the app uses, stood in for on this machine, wired from
 // template.yaml. DynamoDB Local (tables from the template), the in-process SNS→SQS→worker bus, the
 // Step Functions runner and the local mailbox, plus the same services and workers as on AWS.
+// With a data folder (--persist) DynamoDB Local, the runner and the Stripe simulator all keep their
+// state, and executions in flight resume. Fault switches (faults.ts) make stand-ins fail on demand.
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { composeRuntime, documentClient, type Runtime } from '../../composition'
-import { loadConfig, stripeSettings } from '../../config'
+import { loadConfig, localStateDir, stripeSettings } from '../../config'
 import { functionEnvironment, localNames, parametersFromEnvironment } from '../../infra/local-names'
 import { apiFunctionId } from '../../infra/placeholder-environment'
 import { loadTemplate, type CloudFormationTemplate } from '../../infra/template'
@@ -13,12 +15,14 @@ import { createLogger, type Logger } from '../../logger'
 import { localRoutes } from '../../routes/local'
 import { DynamoProductRepository } from '../dynamodb/product-repository'
 import { createTablesFromTemplate } from './create-tables'
+import { LocalFaults } from './faults'
 import { dynamoDbLocalClientConfig, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local'
 import { BcryptWorkerPool } from '../crypto/bcrypt-worker-pool'
 import { createStripeGateway } from '../stripe/stripe-gateway'
 import { LocalMailbox } from './local-mailbox'
 import { createLocalMessaging, type LocalMessaging } from './local-messaging'
 import { startLocalSchedules } from './local-schedules'
+import { startStreamSources, type StreamSources } from './stream-event-sources'
 import { createLocalWorkflow, type LocalWorkflow } from './local-workflow'
 import { LOCAL_STRIPE_SECRET_KEY, startStripeSimulator, type StripeSimulator } from './stripe-simulator'
 import { seedDemoCatalog } from './seed-catalog'
@@ -50,6 +54,10 @@ export interface EmbeddedRuntime extends Runtime {
   workflow: LocalWorkflow
   /** Stripe's stand-in; set its `webhookUrl` (or `deliver`) once the app listens. */
   stripe: StripeSimulator
+  /** The fault switches (also at /_local/faults). */
+  faults: LocalFaults
+  /** Where the runner and the Stripe simulator keep their state (see LOCAL_STATE_DIR); undefined: in memory. */
+  stateDir: string | undefined
   localRoutes: ReturnType<typeof localRoutes>
   /** Resolves when no message or execution is in flight (tests). */
   idle(): Promise<void>
@@ -60,8 +68,14 @@ export async function startEmbeddedRuntime(options: EmbeddedRuntimeOptions): Pro
   const env = options.env ?? process.env
   const template = loadTemplate(options.templatePath ?? join(options.projectRoot, 'template.yaml'))
   const logged: { logger?: Logger } = { logger: options.logger }
+  const faults = new LocalFaults()
+  const stateDir = localStateDir(env)
   // Stripe's stand-in: the app reaches it through the real SDK, pointed here by the STRIPE_API_* settings.
-  const stripe = await startStripeSimulator({ log: (message, level = 'debug') => logged.logger?.[level](message) })
+  const stripe = await startStripeSimulator({
+    log: (message, level = 'debug') => logged.logger?.[level](message),
+    dataDir: stateDir === undefined ? undefined : join(stateDir, 'stripe'),
+    faults
+  })
   const names = localNames(template, {
     stackName: options.stackName ?? LOCAL_STACK_NAME,
     parameters: {
@@ -98,6 +112,7 @@ export async function startEmbeddedRuntime(options: EmbeddedRuntimeOptions): Pro
   }
   const endpoint = options.dynamodbEndpoint ?? (dynamodbLocal as DynamoDbLocal).endpoint
   const dynamodb = new DynamoDBClient(dynamoDbLocalClientConfig(endpoint))
+  failWhenSwitched(dynamodb, faults)
   try {
     await createTablesFromTemplate(dynamodb, template, names)
   } catch (error) {
@@ -121,9 +136,17 @@ export async function startEmbeddedRuntime(options: EmbeddedRuntimeOptions): Pro
     invoke,
     redeliveryDelayMs: options.messaging?.redeliveryDelayMs,
     visibilityTimeoutMs: options.messaging?.visibilityTimeoutMs ?? config.LOCAL_QUEUE_VISIBILITY_MS,
-    log: logger
+    log: logger,
+    faults
   })
-  const workflow = createLocalWorkflow({ template, names, projectRoot: options.projectRoot, invoke, log: logger })
+  const workflow = createLocalWorkflow({
+    template,
+    names,
+    projectRoot: options.projectRoot,
+    invoke,
+    log: logger,
+    dataDir: stateDir === undefined ? undefined : join(stateDir, 'stepfunctions')
+  })
   const documents = documentClient(dynamodb)
   const bcrypt = new BcryptWorkerPool()
   const runtime = composeRuntime(
@@ -133,6 +156,20 @@ export async function startEmbeddedRuntime(options: EmbeddedRuntimeOptions): Pro
   )
   built.runtime = runtime
   const schedules = startLocalSchedules(template, invoke, logger, config.LOCAL_SCHEDULE_INTERVAL_MS)
+  let streams: StreamSources
+  try {
+    // The outbox table's stream → the relay, as Lambda's event source mapping does on AWS.
+    streams = await startStreamSources({ template, names, dynamodb, clientConfig: dynamoDbLocalClientConfig(endpoint), invoke, log: logger })
+  } catch (error) {
+    schedules.close()
+    await bcrypt.close()
+    await workflow.close()
+    await messaging.close()
+    await stripe.close()
+    dynamodb.destroy()
+    await dynamodbLocal?.stop()
+    throw error
+  }
 
   const embedded: EmbeddedRuntime = {
     ...runtime,
@@ -142,23 +179,28 @@ export async function startEmbeddedRuntime(options: EmbeddedRuntimeOptions): Pro
     messaging,
     workflow,
     stripe,
+    faults,
+    stateDir,
     localRoutes: localRoutes({
       mailbox: () => mailbox.messages(),
       deadLetters: () => messaging.deadLetterQueues(),
       executions: () => workflow.executions(),
-      completeAuthentication: (id, outcome) => stripe.completeAuthentication(id, outcome)
+      completeAuthentication: (id, outcome) => stripe.completeAuthentication(id, outcome),
+      faults
     }),
     async idle() {
-      // A message can start an execution, an execution can publish a message, a payment can send a
-      // webhook that publishes one: settle them all.
-      for (let round = 0; round < 3; round++) {
+      // A message can start an execution, an execution can write an event that the outbox relay
+      // publishes, a payment can send a webhook that writes one: settle them all.
+      for (let round = 0; round < 4; round++) {
         await stripe.idle()
+        await streams.idle()
         await messaging.idle()
         await workflow.idle()
       }
     },
     async close() {
       schedules.close()
+      await streams.close()
       await bcrypt.close()
       await workflow.close()
       await messaging.close()
@@ -178,7 +220,27 @@ export async function startEmbeddedRuntime(options: EmbeddedRuntimeOptions): Pro
       throw error
     }
   }
+  // Sagas that were in flight when the runtime stopped (data folder only) carry on from where they were.
+  const resumed = workflow.resume()
+  if (resumed > 0) logger.info({ executions: resumed }, 'workflow executions resumed')
   return embedded
+}
+
+/**
+ * The `dynamodb: unavailable` fault switch: every call of this client fails at once, before it is
+ * sent, as a request timing out would (an Error named TimeoutError, as the SDK raises for a socket
+ * timeout). Added at the build step, before the SDK's retries (finalizeRequest), so calls fail fast.
+ */
+function failWhenSwitched(dynamodb: DynamoDBClient, faults: LocalFaults): void {
+  dynamodb.middlewareStack.add(
+    (next) => async (args) => {
+      if (faults.get('dynamodb') === 'unavailable') {
+        throw Object.assign(new Error('DynamoDB did not answer (local fault switch dynamodb=unavailable)'), { name: 'TimeoutError', $metadata: {} })
+      }
+      return next(args)
+    },
+    { step: 'build', name: 'localFaultSwitchDynamoDb' }
+  )
 }
 
 /** `Handler: workers/notification.handler` or `notification.handler` → `notification`. */

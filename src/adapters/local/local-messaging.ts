@@ -7,6 +7,7 @@ import type { SQSRecord } from 'aws-lambda'
 import type { CloudFormationTemplate, IntrinsicContext } from '../../infra/template'
 import type { EventBus } from '../../ports/event-bus'
 import { publishInput } from '../aws/sns-event-bus'
+import type { LocalFaults } from './faults'
 import { LocalQueue } from './local-queue'
 import { LocalTopics } from './local-topics'
 import { readMessagingDefinition } from './messaging-template'
@@ -25,6 +26,8 @@ export interface LocalMessagingOptions {
   /** Delay before a failed message is retried; default: when its visibility timeout ends, as on AWS. */
   redeliveryDelayMs?: number
   log?: PollerLog
+  /** Fault switches: `events.publish: fail` makes every publish throw. */
+  faults?: Pick<LocalFaults, 'get'>
 }
 
 export interface LocalMessaging {
@@ -89,6 +92,10 @@ export function createLocalMessaging(options: LocalMessagingOptions): LocalMessa
     bus: {
       async publish(topicArn, event) {
         if (closed) throw new Error('The local message bus is closed')
+        if (options.faults?.get('events.publish') === 'fail') {
+          // What the SNS client raises when SNS answers 500: the message is not accepted.
+          throw Object.assign(new Error('SNS Publish failed (local fault switch events.publish=fail)'), { name: 'InternalErrorException' })
+        }
         topics.publish(publishInput(topicArn, event))
       }
     },

@@ -3,12 +3,22 @@
 // `.waitForTaskToken` tasks resumed by sendTaskSuccess/sendTaskFailure (task-tokens.ts). Behaves as
 // Step Functions where the app can tell: StartExecution is idempotent per name, API errors carry
 // SFN's names, a function's error reaches Retry/Catch under its errorType, timeouts raise States.Timeout.
+//
+// Durable with a data folder (--persist), as SFN's executions are: every execution is kept with the
+// last top-level state it entered and that state's input (execution-store.ts). The library cannot
+// pick up a run where it stopped, so resume() — at the next start — runs each execution that was
+// RUNNING again from that state, with that input, under the same name and ARN; a callback Task that
+// was waiting keeps its deadline (a payment window does not start over). The state is entered a
+// second time, which SFN may do too (Task retries): the steps must be idempotent, as they must on AWS.
+// The persisted state can lag behind the run only by states that do no I/O (Choice, Pass): a Task's
+// side effects take at least one turn of the event loop, by which time its entry has been written.
 import './promise-with-resolvers' // first: the library needs Promise.withResolvers, which Node 20 lacks
 import { randomUUID } from 'node:crypto'
-import { ExecutionAbortedError, ExecutionError, ExecutionTimeoutError, StateMachine } from 'aws-local-stepfunctions'
+import { ExecutionAbortedError, ExecutionError, ExecutionTimeoutError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions'
 import type { IntrinsicContext, CloudFormationTemplate } from '../../infra/template'
 import type { StartExecutionOptions, WorkflowRunner } from '../../ports/workflow'
 import { executionArnFor } from '../aws/sfn-workflow'
+import { ExecutionStore, type Checkpoint } from './execution-store'
 import { functionLogicalIdOf, loadStateMachines, type LocalStateMachine } from './state-machine-definitions'
 import { taskHandlers, type InvokeFunction, type WorkflowLog } from './task-handlers'
 import { TaskTokens } from './task-tokens'
@@ -40,6 +50,8 @@ export interface LocalWorkflowOptions {
   projectRoot: string
   invoke: InvokeFunction
   log?: WorkflowLog
+  /** Keep executions in this folder (and load those kept before); in memory only when unset. */
+  dataDir?: string
 }
 
 export interface LocalWorkflow extends WorkflowRunner {
@@ -53,7 +65,15 @@ export interface LocalWorkflow extends WorkflowRunner {
    * order awaits its payment.
    */
   idle(): Promise<void>
-  /** Aborts running executions (status ABORTED); start() fails afterwards. */
+  /**
+   * Runs again every execution kept RUNNING by an earlier run (data folder only), from the last
+   * state it entered; returns how many. Call once, when the functions it invokes are ready.
+   */
+  resume(): number
+  /**
+   * Aborts running executions (status ABORTED); start() fails afterwards. With a data folder they
+   * stay RUNNING there, as after a crash, so that the next start resumes them.
+   */
   close(): Promise<void>
 }
 
@@ -65,7 +85,16 @@ interface ExecutionRecord {
   parked: number
   abort(): void
   done: Promise<ExecutionSummary>
+  /** The last top-level state entered (what resume() starts from). */
+  checkpoint?: Checkpoint
+  /** Deadline (epoch ms) of each callback Task open now, by state name. */
+  openDeadlines: Map<string, number>
+  /** Deadline a resumed Task keeps from before the restart, for its first attempt. */
+  carriedDeadline?: { stateName: string; deadline: number }
 }
+
+/** The name of the state a resumed run starts with: it hands the kept input to the kept state. */
+const RESUME_STATE = 'Resume (local runner)'
 
 /** SFN's limit on execution input (256 KiB of UTF-8). */
 const MAX_INPUT_BYTES = 262_144
@@ -81,6 +110,21 @@ export function createLocalWorkflow(options: LocalWorkflowOptions): LocalWorkflo
   )
   const records = new Map<string, ExecutionRecord>()
   const running = new Set<ExecutionRecord>()
+  const store = options.dataDir === undefined ? undefined : new ExecutionStore(options.dataDir, (message) => options.log?.warn({}, message))
+  for (const kept of store?.load() ?? []) {
+    records.set(kept.summary.executionArn, {
+      summary: kept.summary,
+      parked: 0,
+      abort: () => undefined,
+      done: Promise.resolve(kept.summary),
+      checkpoint: kept.checkpoint,
+      openDeadlines: new Map()
+    })
+  }
+  /** Writes the record as it is now; not after close(), so what close() aborts stays RUNNING. */
+  const persist = (record: ExecutionRecord) => {
+    if (!closed) store?.save(record.summary, record.checkpoint)
+  }
   const tokens = new TaskTokens((executionArn) => records.has(executionArn))
   let idleWaiters: Array<() => void> = []
   let closed = false
@@ -93,8 +137,11 @@ export function createLocalWorkflow(options: LocalWorkflowOptions): LocalWorkflo
     for (const resolve of waiters) resolve()
   }
 
-  /** Starts the record's execution; registered first, as its functions may call back at once. */
-  function launch(entry: { machine: LocalStateMachine; runner: StateMachine }, record: ExecutionRecord): void {
+  /**
+   * Starts the record's execution; registered first, as its functions may call back at once. From
+   * `resumeAt` (a state and its input) when given, else from the start.
+   */
+  function launch(entry: { machine: LocalStateMachine; runner: StateMachine }, record: ExecutionRecord, resumeAt?: Checkpoint): void {
     const { summary } = record
     const { executionArn, stateMachineArn, name } = summary
     const correlationId = String(summary.input.correlationId)
@@ -108,7 +155,8 @@ export function createLocalWorkflow(options: LocalWorkflowOptions): LocalWorkflo
         }
       }
     }
-    const execution = entry.runner.run(summary.input as RunInput, {
+    const runner = resumeAt ? new StateMachine(resumingDefinition(entry.machine.definition, resumeAt), { validationOptions: { noValidate: true } }) : entry.runner
+    const execution = runner.run(summary.input as RunInput, {
       context,
       overrides: {
         taskResourceLocalHandlers: taskHandlers(entry.machine, {
@@ -124,17 +172,40 @@ export function createLocalWorkflow(options: LocalWorkflowOptions): LocalWorkflo
             record.parked += delta
             notify()
           },
+          callbackOpened: (stateName, deadline) => {
+            record.openDeadlines.set(stateName, deadline)
+            if (record.checkpoint?.state === stateName && record.checkpoint.deadline !== deadline) {
+              record.checkpoint = { ...record.checkpoint, deadline }
+              persist(record)
+            }
+            return () => {
+              if (record.openDeadlines.get(stateName) === deadline) record.openDeadlines.delete(stateName)
+            }
+          },
+          carriedDeadline: (stateName) => {
+            const carried = record.carriedDeadline
+            if (carried?.stateName !== stateName) return undefined
+            record.carriedDeadline = undefined
+            return carried.deadline
+          },
           log: options.log
         })
       }
     })
     record.abort = execution.abort
+    const onStateEntered = (state: { name: string; input: unknown }) => {
+      // Top-level states only (a Map or Parallel state's inner states are re-run with it).
+      if (closed || !Object.hasOwn(entry.machine.definition.States, state.name)) return
+      const deadline = record.openDeadlines.get(state.name)
+      record.checkpoint = { state: state.name, input: state.input, ...(deadline === undefined ? {} : { deadline }) }
+      persist(record)
+    }
     // The library's event log ends with the execution (any way it ends), so waiting for it is safe.
-    const logged = options.log ? logStateFailures(execution.eventLogs, logFields(summary), options.log) : undefined
+    const logged = followEvents(execution.eventLogs, { fields: logFields(summary), log: options.log, onStateEntered })
     record.done = execution.result
       .then((output): Outcome => ({ status: 'SUCCEEDED', output }), outcomeOf)
       .then(async (outcome) => {
-        await logged?.catch(() => undefined) // a failing logger must not leave the execution RUNNING
+        await logged.catch(() => undefined) // a failing logger must not leave the execution RUNNING
         return finish(record, outcome)
       })
   }
@@ -142,6 +213,8 @@ export function createLocalWorkflow(options: LocalWorkflowOptions): LocalWorkflo
   function finish(record: ExecutionRecord, outcome: Outcome): ExecutionSummary {
     Object.assign(record.summary, outcome, { stopDate: new Date() })
     running.delete(record)
+    record.checkpoint = undefined
+    persist(record)
     // A task still waiting (execution timed out or aborted, a sibling branch failed) fails so the run unwinds.
     tokens.closeExecution(record.summary.executionArn, new UnhandleableTaskError('States.Runtime', `Execution ${outcome.status}`))
     const { status, error, cause } = outcome
@@ -175,9 +248,10 @@ export function createLocalWorkflow(options: LocalWorkflowOptions): LocalWorkflo
         input: JSON.parse(text) as Record<string, unknown>,
         startDate: new Date()
       }
-      const record: ExecutionRecord = { summary, parked: 0, abort: () => undefined, done: Promise.resolve(summary) }
+      const record: ExecutionRecord = { summary, parked: 0, abort: () => undefined, done: Promise.resolve(summary), openDeadlines: new Map() }
       records.set(executionArn, record)
       running.add(record)
+      persist(record) // before StartExecution answers: an execution started is never lost
       options.log?.info({ ...logFields(summary), stateMachine: entry.machine.logicalId }, 'workflow execution started')
       launch(entry, record)
       return { executionArn }
@@ -210,13 +284,45 @@ export function createLocalWorkflow(options: LocalWorkflowOptions): LocalWorkflo
       return isIdle() ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve))
     },
 
+    resume() {
+      if (closed) throw new WorkflowApiError('ServiceUnavailable', 'The local workflow runner is closed')
+      let resumed = 0
+      for (const record of records.values()) {
+        const entry = machines.get(record.summary.stateMachineArn)
+        if (record.summary.status !== 'RUNNING' || running.has(record)) continue
+        if (!entry) {
+          // Its state machine left the template: nothing can run it any more.
+          finish(record, { status: 'ABORTED', error: 'States.Runtime', cause: 'Its state machine is no longer in the template' })
+          continue
+        }
+        // A state the definition no longer has (the ASL changed in between): from the start, then.
+        const checkpoint = record.checkpoint && Object.hasOwn(entry.machine.definition.States, record.checkpoint.state) ? record.checkpoint : undefined
+        if (checkpoint?.deadline !== undefined) record.carriedDeadline = { stateName: checkpoint.state, deadline: checkpoint.deadline }
+        running.add(record)
+        options.log?.info({ ...logFields(record.summary), state: checkpoint?.state ?? '(start)' }, 'workflow execution resumed after a restart')
+        launch(entry, record, checkpoint)
+        resumed++
+      }
+      return resumed
+    },
+
     async close() {
       closed = true
       const aborted = [...running]
       for (const record of aborted) record.abort()
       await Promise.allSettled(aborted.map((record) => record.done))
+      store?.close()
     }
   }
+}
+
+/**
+ * The definition with a first state that hands `at.input` to `at.state`: the library starts a run at
+ * StartAt with the run's input, and the run's input must stay the execution's (`$$.Execution.Input`).
+ */
+function resumingDefinition(definition: StateMachineDefinition, at: Checkpoint): StateMachineDefinition {
+  const resume = { Type: 'Pass', Result: at.input, Next: at.state }
+  return { ...definition, StartAt: RESUME_STATE, States: { ...definition.States, [RESUME_STATE]: resume } } as StateMachineDefinition
 }
 
 function isValidName(name: string): boolean {
@@ -227,10 +333,18 @@ function isValidName(name: string): boolean {
   return name.length >= 1 && name.length <= 80 && !control && !INVALID_NAME_CHARACTER.test(name)
 }
 
-/** Each state's failure as it happens (Retry or Catch may still handle it): the end alone hides why an execution took a branch. */
-async function logStateFailures(events: ReturnType<StateMachine['run']>['eventLogs'], fields: object, log: WorkflowLog): Promise<void> {
+/**
+ * Follows the execution's event log: each state entered (for the durable checkpoint), and each
+ * state's failure as it happens, logged (Retry or Catch may still handle it: the end alone hides why
+ * an execution took a branch).
+ */
+async function followEvents(
+  events: ReturnType<StateMachine['run']>['eventLogs'],
+  watch: { fields: object; log?: WorkflowLog; onStateEntered(state: { name: string; input: unknown }): void }
+): Promise<void> {
   for await (const event of events) {
-    if (event.type === 'StateFailed') log.info({ ...fields, state: event.state.name, error: event.Error, cause: event.Cause }, 'workflow state failed')
+    if (event.type === 'StateEntered' && event.index === undefined) watch.onStateEntered(event.state)
+    if (event.type === 'StateFailed') watch.log?.info({ ...watch.fields, state: event.state.name, error: event.Error, cause: event.Cause }, 'workflow state failed')
   }
 }
 

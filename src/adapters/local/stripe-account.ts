@@ -1,5 +1,7 @@
 // Stripe simulator: one test-mode account's PaymentIntents, charges and refunds, and the state changes
 // Stripe makes to them (confirm with a test card, 3-D Secure, refund), each announced as an event.
+// Every change to an object must be announced with that object: the simulator keeps its durable
+// state (with --persist) from these announcements.
 // Requests the API would refuse before doing anything throw StripeApiError; answers that follow
 // execution (a decline's 402 too) are returned, because Stripe's idempotency layer keeps those.
 import { formatMoney } from '../../domain/money'
@@ -52,6 +54,13 @@ export class StripeAccount {
 
   refunds(): RefundObject[] {
     return this.refundList.map((refund) => structuredClone(refund))
+  }
+
+  /** Puts back the objects of an earlier run (the simulator's durable state), oldest first; announces nothing. */
+  restore(objects: { intents: PaymentIntentObject[]; charges: ChargeObject[]; refunds: RefundObject[] }): void {
+    for (const intent of objects.intents) this.intents.set(intent.id, intent)
+    for (const charge of objects.charges) this.charges.set(charge.id, charge)
+    this.refundList.push(...objects.refunds)
   }
 
   /** POST /v1/payment_intents */
@@ -145,7 +154,7 @@ export class StripeAccount {
 
   /** POST /v1/refunds: the whole unrefunded amount unless `amount` says less. */
   createRefund(params: FormObject, request: EventRequest): ApiReply {
-    allowOnly(params, ['payment_intent', 'charge', 'amount', 'reason', 'metadata'])
+    allowOnly(params, ['payment_intent', 'charge', 'amount', 'reason', 'metadata', 'expand'])
     const intentId = stringParam(params, 'payment_intent')
     const chargeId = stringParam(params, 'charge')
     if (!intentId && !chargeId) {
@@ -181,7 +190,10 @@ export class StripeAccount {
     charge.refunded = charge.amount_refunded === charge.amount
     this.emit('refund.created', refund, request)
     this.emit('charge.refunded', charge, request)
-    return { status: 200, body: structuredClone(refund) }
+    // `expand[]=charge` answers with the charge object in place of its id (as Stripe does).
+    const expand = params.expand
+    const expandCharge = typeof expand === 'object' && Object.values(expand).includes('charge')
+    return { status: 200, body: structuredClone(expandCharge ? { ...refund, charge: { ...charge } } : refund) }
   }
 
   private confirm(intent: PaymentIntentObject, paymentMethodId: string, card: TestCard, request: EventRequest): ApiReply {

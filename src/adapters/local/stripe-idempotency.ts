@@ -2,12 +2,13 @@
 // and body) is saved once the endpoint has started executing and is replayed for every retry; a retry
 // with other parameters or another endpoint is an idempotency_error. Requests with one key run one at
 // a time, so concurrent retries wait for the first and replay it. Keys are forgotten after 24 hours.
+// Saved answers can be kept elsewhere too (the simulator's durable state, with --persist).
 import { invalidRequest, StripeApiError, type ApiReply } from './stripe-objects'
 
 const KEY_LIFETIME_MS = 24 * 60 * 60 * 1000
 const MAX_KEY_LENGTH = 255
 
-interface SavedAnswer {
+export interface SavedAnswer {
   endpoint: string
   fingerprint: string
   reply: ApiReply
@@ -30,9 +31,22 @@ export interface IdempotentRequest {
   requestId: string
 }
 
+export interface IdempotencyHooks {
+  /** Answers saved before (oldest first), e.g. by an earlier run of the simulator. */
+  restored?: Iterable<[string, SavedAnswer]>
+  /** An answer was saved for this key; called before the answer is returned. */
+  saved?(key: string, answer: SavedAnswer): void
+  /** The key's saved answer expired. */
+  forgotten?(key: string): void
+}
+
 export class IdempotencyLayer {
-  private readonly saved = new Map<string, SavedAnswer>()
+  private readonly saved: Map<string, SavedAnswer>
   private readonly queues = new Map<string, Promise<unknown>>()
+
+  constructor(private readonly hooks: IdempotencyHooks = {}) {
+    this.saved = new Map(hooks.restored ?? [])
+  }
 
   /** Runs `execute` once per key; a StripeApiError it throws is answered but not saved (nothing ran). */
   run(request: IdempotentRequest, execute: () => ApiReply | Promise<ApiReply>): Promise<IdempotentAnswer> {
@@ -65,7 +79,9 @@ export class IdempotencyLayer {
       if (error instanceof StripeApiError) return { reply: error.reply() }
       throw error
     }
-    this.saved.set(key, { endpoint: request.endpoint, fingerprint: request.fingerprint, reply, requestId: request.requestId, savedAt: now })
+    const answer: SavedAnswer = { endpoint: request.endpoint, fingerprint: request.fingerprint, reply, requestId: request.requestId, savedAt: now }
+    this.saved.set(key, answer)
+    this.hooks.saved?.(key, answer)
     return { reply }
   }
 
@@ -74,6 +90,7 @@ export class IdempotencyLayer {
     for (const [key, saved] of this.saved) {
       if (now - saved.savedAt < KEY_LIFETIME_MS) break
       this.saved.delete(key)
+      this.hooks.forgotten?.(key)
     }
   }
 }

@@ -3,9 +3,13 @@
 // (host/port/protocol options). It authenticates secret keys, honours Idempotency-Key, answers with
 // Stripe's objects and error bodies (so the SDK raises its own error classes), follows the test
 // payment methods, and sends signed webhook events. Tests steer and inspect it through this object.
+// With a data folder (--persist) its account survives a restart (stripe-state.ts); the fault
+// switches (faults.ts) make it answer 500 or drop webhooks.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { randomBytes } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
 import Stripe from 'stripe'
+import type { LocalFaults } from './faults'
 import { StripeAccount, type EventRequest } from './stripe-account'
 import { canonicalForm, FormError, parseForm, type FormObject } from './stripe-form'
 import { IdempotencyLayer, type IdempotentAnswer } from './stripe-idempotency'
@@ -20,6 +24,7 @@ import {
   type PaymentIntentObject,
   type RefundObject
 } from './stripe-objects'
+import { StripeState } from './stripe-state'
 import { WebhookSender, type WebhookDeliver, type WebhookDelivery, type WebhookSettings } from './stripe-webhook-sender'
 
 export type { WebhookDeliver, WebhookDelivery } from './stripe-webhook-sender'
@@ -51,6 +56,13 @@ export interface StripeSimulatorOptions {
   /** Event types delivered; default DEFAULT_WEBHOOK_EVENTS, `*` for every event the simulator makes. */
   enabledEvents?: readonly string[] | '*'
   log?: (message: string, level?: 'debug' | 'warn') => void
+  /**
+   * Keep the account here (PaymentIntents, charges, refunds, idempotent answers, owed webhooks) and
+   * load what an earlier run kept; in memory only when unset.
+   */
+  dataDir?: string
+  /** Fault switches: `stripe.paymentIntents`/`stripe.refunds: fail` answer 500, `stripe.webhooks: drop` loses deliveries. */
+  faults?: Pick<LocalFaults, 'get'>
 }
 
 const MAX_BODY_BYTES = 1024 * 1024
@@ -66,18 +78,26 @@ export class StripeSimulator {
   readonly protocol = 'http'
   readonly webhookSecret: string
   // Webhook settings: tests may change them at any time; each delivery reads them when it runs.
-  webhookUrl: string | undefined
-  deliver: WebhookDeliver | undefined
   webhookDelayMs: number
   duplicateWebhooks: number
   webhookAttempts: number
   webhookRetryDelayMs: number
   enabledEvents: readonly string[] | '*'
+  /**
+   * Test steering: how long POST /v1/payment_intents takes before it runs (default 0), so a test can
+   * hold a payment in flight, e.g. across the end of a payment window.
+   */
+  paymentIntentDelayMs = 0
 
   private listeningPort = 0
+  private target: { url?: string; deliver?: WebhookDeliver } = {}
   private readonly eventList: EventObject[] = []
   private readonly account = new StripeAccount((type, object, request) => this.emit(type, object, request))
-  private readonly idempotency = new IdempotencyLayer()
+  private readonly state: StripeState
+  private readonly idempotency: IdempotencyLayer
+  /** Restored events whose delivery an earlier run still owed: sent once there is an endpoint. */
+  private owedEvents: EventObject[]
+  private readonly faults: Pick<LocalFaults, 'get'> | undefined
   private readonly sender: WebhookSender
   private readonly server = createServer((request, response) => void this.handle(request, response))
   private readonly log: NonNullable<StripeSimulatorOptions['log']>
@@ -85,15 +105,48 @@ export class StripeSimulator {
   /** Use startStripeSimulator(). */
   constructor(options: StripeSimulatorOptions) {
     this.webhookSecret = options.webhookSecret ?? `whsec_${randomBytes(24).toString('hex')}`
-    this.webhookUrl = options.webhookUrl
-    this.deliver = options.deliver
     this.webhookDelayMs = options.webhookDelayMs ?? 0
     this.duplicateWebhooks = options.duplicateWebhooks ?? 1
     this.webhookAttempts = options.webhookAttempts ?? 5
     this.webhookRetryDelayMs = options.webhookRetryDelayMs ?? 500
     this.enabledEvents = options.enabledEvents ?? DEFAULT_WEBHOOK_EVENTS
     this.log = options.log ?? (() => {})
+    this.faults = options.faults
     this.sender = new WebhookSender(() => this.webhookSettings(), this.log)
+    this.state = StripeState.open(options.dataDir, (message) => this.log(`stripe simulator: ${message}`, 'warn'))
+    const restored = this.state.restored()
+    this.account.restore(restored)
+    this.idempotency = new IdempotencyLayer({
+      restored: restored.idempotency,
+      saved: (key, answer) => this.state.idempotentAnswer(key, answer),
+      forgotten: (key) => this.state.idempotentAnswer(key, undefined)
+    })
+    this.owedEvents = restored.pendingEvents
+    if (options.dataDir !== undefined) {
+      this.log(`stripe simulator: state kept in ${options.dataDir} (${restored.intents.length} PaymentIntents, ${restored.pendingEvents.length} webhooks owed)`, 'debug')
+    }
+    this.webhookUrl = options.webhookUrl
+    this.deliver = options.deliver
+  }
+
+  /** Where events are POSTed. Webhooks an earlier run still owed go out once this or `deliver` is set. */
+  get webhookUrl(): string | undefined {
+    return this.target.url
+  }
+
+  set webhookUrl(url: string | undefined) {
+    this.target.url = url
+    this.sendOwedEvents()
+  }
+
+  /** Delivers in-process instead of over HTTP; wins over `webhookUrl`. */
+  get deliver(): WebhookDeliver | undefined {
+    return this.target.deliver
+  }
+
+  set deliver(deliver: WebhookDeliver | undefined) {
+    this.target.deliver = deliver
+    this.sendOwedEvents()
   }
 
   get port(): number {
@@ -141,7 +194,9 @@ export class StripeSimulator {
 
   /** The customer completes (`succeeded`) or fails the 3-D Secure challenge of an intent in requires_action. */
   completeAuthentication(paymentIntentId: string, outcome: 'succeeded' | 'failed'): PaymentIntentObject {
-    return this.account.completeAuthentication(paymentIntentId, outcome)
+    const intent = this.account.completeAuthentication(paymentIntentId, outcome)
+    this.state.commit()
+    return intent
   }
 
   /** Resolves once no webhook delivery is waiting or under way. */
@@ -149,9 +204,10 @@ export class StripeSimulator {
     return this.sender.idle()
   }
 
-  /** Stops the server and drops pending deliveries. */
+  /** Stops the server and drops pending deliveries (kept as owed in the data folder, if any). */
   async close(): Promise<void> {
     this.sender.close()
+    this.state.close()
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()))
     // The SDK keeps connections alive; they would hold close() open.
     this.server.closeAllConnections()
@@ -181,8 +237,25 @@ export class StripeSimulator {
       duplicates: this.duplicateWebhooks,
       attempts: this.webhookAttempts,
       retryDelayMs: this.webhookRetryDelayMs,
-      enabledEvents: this.enabledEvents
+      enabledEvents: this.enabledEvents,
+      drop: this.faults?.get('stripe.webhooks') === 'drop'
     }
+  }
+
+  private sendOwedEvents(): void {
+    if (this.owedEvents.length === 0 || (!this.target.url && !this.target.deliver)) return
+    const owed = this.owedEvents
+    this.owedEvents = []
+    for (const event of owed) this.sendWebhook(event)
+  }
+
+  /** Schedules the event's delivery; while it is owed, it is part of the durable state. */
+  private sendWebhook(event: EventObject): void {
+    const queued = this.sender.send(event, () => {
+      this.state.webhook(event.id, undefined)
+      this.state.commit()
+    })
+    if (queued) this.state.webhook(event.id, event)
   }
 
   private emit(type: string, object: PaymentIntentObject | ChargeObject | RefundObject, request: EventRequest): void {
@@ -198,7 +271,9 @@ export class StripeSimulator {
       type
     }
     this.eventList.push(event)
-    this.sender.send(event)
+    // Every change to an object is announced with it (stripe-account.ts): the durable state follows.
+    this.state.object(object)
+    this.sendWebhook(event)
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -207,6 +282,8 @@ export class StripeSimulator {
     let answer: IdempotentAnswer
     try {
       answer = await this.answer(request, requestId, idempotencyKey)
+      // Durable before anyone hears of it: an answer given is never forgotten by a restart.
+      this.state.commit()
     } catch (error) {
       this.log(`stripe simulator: ${request.method} ${request.url} failed: ${(error as Error).stack ?? String(error)}`, 'warn')
       answer = { reply: new StripeApiError(500, { type: 'api_error', message: 'The local Stripe simulator failed; see its log.' }).reply() }
@@ -221,6 +298,9 @@ export class StripeSimulator {
       headers['idempotent-replayed'] = 'true'
       headers['original-request'] = answer.replayOf
     }
+    // The SDK retries a 5xx within the same call (maxNetworkRetries) unless told not to. This
+    // simulator's 500s (a fault switch, its own failure) do not clear up within a second: fail fast.
+    if (answer.reply.status >= 500) headers['stripe-should-retry'] = 'false'
     this.log(`stripe simulator: ${request.method} ${request.url} → ${answer.reply.status}${answer.replayOf ? ' (replayed)' : ''}`, 'debug')
     response.writeHead(answer.reply.status, headers).end(JSON.stringify(answer.reply.body, null, 2))
   }
@@ -233,8 +313,10 @@ export class StripeSimulator {
       authenticate(headerOf(request, 'authorization'))
       const eventRequest: EventRequest = { id: requestId, idempotency_key: idempotencyKey ?? null }
       const intentMatch = /^\/v1\/payment_intents\/([^/]+)$/.exec(path)
+      this.failIfSwitched(path)
       if (method === 'GET' && intentMatch) return { reply: this.account.retrievePaymentIntent(decodeURIComponent(intentMatch[1] as string)) }
       if (method === 'POST' && path === '/v1/payment_intents') {
+        if (this.paymentIntentDelayMs > 0) await sleep(this.paymentIntentDelayMs)
         return await this.post('POST /v1/payment_intents', body, requestId, idempotencyKey, (params) => this.account.createPaymentIntent(params, eventRequest))
       }
       if (method === 'POST' && path === '/v1/refunds') {
@@ -248,6 +330,14 @@ export class StripeSimulator {
     } catch (error) {
       if (error instanceof StripeApiError) return { reply: error.reply() }
       throw error
+    }
+  }
+
+  /** A fault switch makes Stripe fail: 500 api_error before anything runs, so no idempotent answer is saved. */
+  private failIfSwitched(path: string): void {
+    const switchName = path.startsWith('/v1/payment_intents') ? 'stripe.paymentIntents' : path.startsWith('/v1/refunds') ? 'stripe.refunds' : undefined
+    if (switchName && this.faults?.get(switchName) === 'fail') {
+      throw new StripeApiError(500, { type: 'api_error', message: `An error occurred with our connection to Stripe. (local fault switch ${switchName}=fail)` })
     }
   }
 

@@ -1,7 +1,8 @@
 // Stripe simulator: delivers events to the webhook endpoint as Stripe does — a POST of the event's
 // JSON with a `Stripe-Signature` header made by the SDK from the endpoint's secret (signed afresh on
 // every attempt), retried with exponential backoff while the endpoint answers non-2xx or fails.
-// Tests can delay deliveries, duplicate them, or deliver in-process instead of over HTTP.
+// Tests can delay deliveries, duplicate them, or deliver in-process instead of over HTTP, and the
+// `stripe.webhooks` fault switch drops them (lost, as when Stripe gives up on an endpoint).
 import Stripe from 'stripe'
 import type { EventObject } from './stripe-objects'
 
@@ -23,6 +24,8 @@ export interface WebhookSettings {
   retryDelayMs: number
   /** Event types sent to the endpoint (its `enabled_events`); `*` for all. */
   enabledEvents: readonly string[] | '*'
+  /** Deliveries due now are dropped: recorded with an error, never sent, not retried. */
+  drop: boolean
 }
 
 export interface WebhookDelivery {
@@ -55,15 +58,26 @@ export class WebhookSender {
     private readonly logLine: Log = () => {}
   ) {}
 
-  send(event: EventObject): void {
+  /**
+   * Schedules the event's delivery; false when it is not for the endpoint (not an enabled event).
+   * `settled` is called once every copy is done with (delivered, given up on, dropped or without an
+   * endpoint), never after close(): a delivery cut off by close() is still owed.
+   */
+  send(event: EventObject, settled: () => void = () => {}): boolean {
     const settings = this.settings()
-    if (this.closed || (settings.enabledEvents !== '*' && !settings.enabledEvents.includes(event.type))) return
+    if (this.closed || (settings.enabledEvents !== '*' && !settings.enabledEvents.includes(event.type))) return false
     // Stripe sends pretty-printed JSON; the signature covers exactly these bytes.
     const payload = JSON.stringify(event, null, 2)
-    for (let copy = 1; copy <= Math.max(1, settings.duplicates); copy++) {
-      this.pending++
-      this.later(settings.delayMs, () => this.attempt(event, payload, copy, 1))
+    const copies = Math.max(1, settings.duplicates)
+    let remaining = copies
+    const copyDone = () => {
+      if (--remaining === 0) settled()
     }
+    for (let copy = 1; copy <= copies; copy++) {
+      this.pending++
+      this.later(settings.delayMs, () => this.attempt(event, payload, copy, 1, copyDone))
+    }
+    return true
   }
 
   deliveries(): WebhookDelivery[] {
@@ -85,13 +99,19 @@ export class WebhookSender {
     this.settle()
   }
 
-  private async attempt(event: EventObject, payload: string, copy: number, attempt: number): Promise<void> {
+  private async attempt(event: EventObject, payload: string, copy: number, attempt: number, copyDone: () => void): Promise<void> {
     const settings = this.settings()
     if (!settings.deliver && !settings.url) {
       this.logLine(`stripe simulator: no webhook endpoint set, ${event.type} ${event.id} not delivered`, 'debug')
-      return this.done()
+      return this.done(copyDone)
     }
     const record: WebhookDelivery = { eventId: event.id, type: event.type, copy, attempt, at: new Date().toISOString() }
+    if (settings.drop) {
+      record.error = 'dropped by the fault switch stripe.webhooks=drop'
+      this.history.push(record)
+      this.logLine(`stripe simulator: ${event.type} ${event.id} dropped (fault switch stripe.webhooks=drop)`, 'debug')
+      return this.done(copyDone)
+    }
     try {
       const headers = {
         'content-type': 'application/json; charset=utf-8',
@@ -106,14 +126,14 @@ export class WebhookSender {
     if (this.closed) return
     this.history.push(record)
     const ok = record.statusCode !== undefined && record.statusCode >= 200 && record.statusCode < 300
-    if (ok) return this.done()
+    if (ok) return this.done(copyDone)
     const outcome = record.error ?? `HTTP ${record.statusCode}`
     if (attempt >= settings.attempts) {
       this.logLine(`stripe simulator: gave up delivering ${event.type} ${event.id} after ${attempt} attempts (${outcome})`, 'warn')
-      return this.done()
+      return this.done(copyDone)
     }
     this.logLine(`stripe simulator: ${event.type} ${event.id} attempt ${attempt} failed (${outcome}); retrying`, 'debug')
-    this.later(settings.retryDelayMs * 2 ** (attempt - 1), () => this.attempt(event, payload, copy, attempt + 1))
+    this.later(settings.retryDelayMs * 2 ** (attempt - 1), () => this.attempt(event, payload, copy, attempt + 1, copyDone))
   }
 
   private post(url: string): WebhookDeliver {
@@ -140,9 +160,10 @@ export class WebhookSender {
     this.timers.add(timer)
   }
 
-  private done(): void {
+  private done(copyDone: () => void): void {
     if (this.closed) return
     this.pending--
+    copyDone()
     this.settle()
   }
 

@@ -45,6 +45,10 @@ export interface TaskRun {
   closed(): boolean
   /** The execution starts (+1) or stops (-1) waiting on a callback with nothing else to do. */
   park(delta: 1 | -1): void
+  /** A callback Task opened, timing out at `deadline` (epoch ms); the returned function is called when it closes. */
+  callbackOpened?(stateName: string, deadline: number): () => void
+  /** The deadline (epoch ms) this state's Task had before a restart, if it is the state resumed; asked once. */
+  carriedDeadline?(stateName: string): number | undefined
   log?: WorkflowLog
 }
 
@@ -64,7 +68,7 @@ function handlerFor(plan: TaskPlan, run: TaskRun): TaskHandler {
   // returns, reads the timeout and starts its timer.
   return (input: JsonValue) => {
     const task = input as unknown as TaskInput
-    const seconds = timeoutSeconds(plan, task, run.context)
+    const seconds = keepDeadline(timeoutSeconds(plan, task, run.context), run.carriedDeadline?.(plan.stateName))
     task.TimeoutSeconds = typeof seconds === 'number' ? seconds : MAX_TIMER_SECONDS
     if (typeof seconds !== 'number') return handled(Promise.reject(seconds))
     switch (plan.kind) {
@@ -90,6 +94,12 @@ function timeoutSeconds(plan: TaskPlan, task: TaskInput, context: object): numbe
     seconds = Math.min(seconds, value as number)
   }
   return seconds
+}
+
+/** A Task resumed after a restart times out when it would have without the restart (at least 1 s from now). */
+function keepDeadline(seconds: number | TaskError, carried: number | undefined): number | TaskError {
+  if (typeof seconds !== 'number' || carried === undefined) return seconds
+  return Math.min(seconds, Math.max(1, Math.ceil((carried - Date.now()) / 1000)))
 }
 
 function limitValue(limit: TimeLimit, input: unknown, context: object): unknown {
@@ -129,14 +139,19 @@ function callback(run: TaskRun, stateName: string, parameters: unknown, seconds:
     return Promise.reject(new UnhandleableTaskError('States.Runtime', `Task state '${stateName}' waits for a task token but its Parameters do not pass $$.Task.Token`))
   }
   let parked = false
+  let closed = false
+  let released: (() => void) | undefined
   const outcome = run.tokens.open(token, {
     stateName,
     timeoutMs: seconds * 1000,
     onClose: () => {
+      closed = true
+      released?.()
       if (parked) run.park(-1)
       parked = false
     }
   })
+  if (!closed) released = run.callbackOpened?.(stateName, Date.now() + seconds * 1000)
   return (async () => {
     try {
       const { functionLogicalId, payload, asynchronous } = invocationOf(run, parameters)

@@ -10,7 +10,8 @@ import {
   type GatewayRefund,
   type GatewayRefundStatus,
   type GatewayWebhookEvent,
-  type PaymentGateway
+  type PaymentGateway,
+  type RefundInput
 } from '../../ports/payment-gateway'
 
 /** How old a webhook signature may be, in seconds (Stripe's default; replays older than it are refused). */
@@ -83,9 +84,19 @@ export class StripeGateway implements PaymentGateway {
     }
   }
 
-  async refund(paymentIntentId: string, idempotencyKey: string): Promise<GatewayRefund> {
+  async refund(input: RefundInput): Promise<GatewayRefund> {
     try {
-      return toRefund(await this.stripe.refunds.create({ payment_intent: paymentIntentId }, { idempotencyKey }))
+      const refund = await this.stripe.refunds.create(
+        {
+          payment_intent: input.paymentIntentId,
+          ...(input.amount === undefined ? {} : { amount: input.amount }),
+          ...(input.metadata ? { metadata: input.metadata } : {}),
+          // The charge as this refund left it: its refunded total counts refunds made elsewhere too.
+          expand: ['charge']
+        },
+        { idempotencyKey: input.idempotencyKey }
+      )
+      return toRefund(refund)
     } catch (error) {
       throw gatewayError(error)
     }
@@ -168,12 +179,15 @@ function declineOf(error: Stripe.errors.StripeCardError): Pick<GatewayPayment, '
 }
 
 function toRefund(refund: Stripe.Refund): GatewayRefund {
-  return {
+  const result: GatewayRefund = {
     id: refund.id,
     paymentIntentId: idOf(refund.payment_intent) ?? '',
     status: refundStatus(refund.status),
     amount: refund.amount
   }
+  // Expanded only when asked for (refunds.create above); webhook events carry the charge's id.
+  if (refund.charge !== null && typeof refund.charge === 'object') result.chargeAmountRefunded = refund.charge.amount_refunded
+  return result
 }
 
 function refundStatus(status: string | null): GatewayRefundStatus {

@@ -1,0 +1,99 @@
+// The end of the payment window under concurrency (issue 8, defect 5): a payment that took the order's
+// lock while it was payable wins over the timeout; one that comes after the window closed is refused
+// (409). Never "200 succeeded" for an order that is then cancelled for payment_timeout and refunded.
+// Real engines: DynamoDB Local, the real ASL on the local runner, the real Stripe SDK against the
+// simulator, which is slowed down so payments are in flight when the window ends.
+import t from 'tap'
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { Order } from '../src/domain/order'
+import { build } from './helpers/build'
+import { openShop } from './helpers/orders'
+import { bearer, uniqueEmail } from './helpers/users'
+
+const adminEmail = uniqueEmail('admin')
+const WINDOW_SECONDS = 2
+const ORDERS = 24
+/** How long each Stripe PaymentIntent call takes: the payment is in flight for this long. */
+const STRIPE_LATENCY_MS = 300
+/** Payments are fired from this many ms before the window's end to this many after. */
+const EDGE_FROM_MS = -600
+const EDGE_TO_MS = 150
+const DEADLINE_MS = 60_000
+
+t.test('payments at the edge of the payment window: a 200 succeeded always ends confirmed, a cancelled order keeps no charge', async (t) => {
+  const started = Date.now()
+  const { app, runtime } = await build(t, { env: { BCRYPT_COST: '4', ADMIN_EMAILS: adminEmail, PAYMENT_WINDOW_SECONDS: String(WINDOW_SECONDS) } })
+  const shop = await openShop(app, runtime, adminEmail)
+  const products = await Promise.all(Array.from({ length: 4 }, () => shop.createProduct({ price: 1500, stock: 100 })))
+  const customer = await shop.customer()
+  runtime.stripe.paymentIntentDelayMs = STRIPE_LATENCY_MS
+
+  // Orders placed one after another, so their windows end at different times.
+  const orderIds: string[] = []
+  for (let index = 0; index < ORDERS; index++) {
+    const placed = await shop.place(customer.token, [{ productId: (products[index % products.length] as { id: string }).id, quantity: 1 }])
+    if (placed.statusCode !== 201) throw new Error(`place: ${placed.statusCode}`)
+    orderIds.push((placed.body.order as { id: string }).id)
+  }
+
+  // Each payment is fired at its own offset around its order's window end (the window starts when
+  // the saga's AwaitPayment stores its token: the order's move to awaiting_payment).
+  const payments = orderIds.map(async (orderId, index) => {
+    let order: Order | undefined
+    while (Date.now() - started < DEADLINE_MS) {
+      order = await storedOrder(orderId)
+      if (order?.status === 'awaiting_payment') break
+      await sleep(10)
+    }
+    if (order?.status !== 'awaiting_payment') throw new Error(`order ${orderId} never awaited payment`)
+    const offset = EDGE_FROM_MS + Math.round(((EDGE_TO_MS - EDGE_FROM_MS) * index) / (ORDERS - 1))
+    const fireAt = Date.parse(order.updatedAt) + WINDOW_SECONDS * 1000 + offset
+    await sleep(Math.max(0, fireAt - Date.now()))
+    const res = await app.inject({
+      method: 'POST',
+      url: '/payments',
+      headers: { ...bearer(customer.token), 'idempotency-key': `edge-${orderId}` },
+      payload: { orderId, paymentMethodId: 'pm_card_visa' }
+    })
+    return { orderId, offset, statusCode: res.statusCode, body: res.json() as { paymentId?: string; status?: string; error?: string } }
+  })
+  const results = await Promise.all(payments)
+
+  for (const orderId of orderIds) {
+    const remaining = DEADLINE_MS - (Date.now() - started)
+    if (remaining <= 0) break
+    await Promise.race([shop.finished(orderId), sleep(remaining)])
+  }
+  await runtime.idle()
+
+  const intents = runtime.stripe.paymentIntents()
+  const refunds = runtime.stripe.refunds()
+  const refundedAmount = (intentId: string) => refunds.filter((refund) => refund.payment_intent === intentId).reduce((sum, refund) => sum + refund.amount, 0)
+  let succeeded = 0
+  let refused = 0
+  for (const result of results) {
+    const order = (await storedOrder(result.orderId)) as Order
+    t.ok(order.status === 'confirmed' || order.status === 'cancelled', `order at offset ${result.offset} ms settled (${order.status})`)
+    t.ok([200, 409].includes(result.statusCode), `payment at offset ${result.offset} ms: 200 or 409, got ${result.statusCode} ${JSON.stringify(result.body)}`)
+    if (result.statusCode === 200 && result.body.status === 'succeeded') {
+      succeeded += 1
+      t.equal(order.status, 'confirmed', `answered 200 succeeded at offset ${result.offset} ms, so the order is confirmed`)
+      t.equal(order.paymentId, result.body.paymentId, 'by that payment')
+    }
+    if (result.statusCode === 409) refused += 1
+    const charged = intents.filter((intent) => intent.metadata.orderId === result.orderId && intent.status === 'succeeded')
+    t.ok(charged.length <= 1, 'at most one charge per order')
+    if (order.status === 'cancelled') {
+      for (const intent of charged) t.equal(refundedAmount(intent.id), intent.amount, `cancelled order ${result.orderId}: its charge is refunded`)
+    } else {
+      for (const intent of charged) t.equal(refundedAmount(intent.id), 0, 'a confirmed order keeps its charge')
+    }
+  }
+  t.comment(`${succeeded} payments succeeded, ${refused} refused after the window closed, of ${ORDERS}`)
+  t.ok(succeeded > 0 && refused > 0, 'the payments straddled the window end')
+
+  async function storedOrder(orderId: string): Promise<Order | undefined> {
+    const res = await app.inject({ method: 'GET', url: `/orders/${orderId}`, headers: bearer(shop.adminToken) })
+    return res.statusCode === 200 ? ({ ...(res.json().order as Order) } as Order) : undefined
+  }
+})
