@@ -111,7 +111,7 @@ export function createServices(config: Config, adapters: Adapters, logger: Logge
     }
   )
   const products = new DynamoProductRepository(documents, config.PRODUCTS_TABLE)
-  const orderRepository = new DynamoOrderRepository(documents, config.ORDERS_TABLE, config.PRODUCTS_TABLE)
+  const orderRepository = new DynamoOrderRepository(documents, config.ORDERS_TABLE, config.PRODUCTS_TABLE, config.OUTBOX_TABLE)
   const processedEvents = new DynamoProcessedEvents(documents, config.IDEMPOTENCY_TABLE)
   const notifications = new NotificationService(adapters.mailer, processedEvents, auth, config.PUBLIC_BASE_URL)
   const payments = new PaymentService(

@@ -158,7 +158,7 @@ t.test('the same key with other parameters is an idempotency error', async (t) =
   t.match(error, { kind: 'idempotency', message: /same parameters/ })
   t.type((error as Error).cause, Stripe.errors.StripeIdempotencyError)
 
-  const otherEndpoint = await gateway.refund('pi_whatever', input.idempotencyKey).catch((caught: unknown) => caught)
+  const otherEndpoint = await gateway.refund({ paymentIntentId: 'pi_whatever', idempotencyKey: input.idempotencyKey }).catch((caught: unknown) => caught)
   t.match(otherEndpoint, { kind: 'idempotency', message: /same endpoint/ })
   t.equal(simulator.createdCount, 1)
 })
@@ -177,17 +177,35 @@ t.test('20 concurrent requests with one key create one PaymentIntent', async (t)
 t.test('refund: the whole amount once, announced by charge.refunded', async (t) => {
   const { simulator, gateway, events } = await setup(t, { enabledEvents: ['charge.refunded', 'refund.created'] })
   const paid = await gateway.createPayment(payment())
-  const refund = await gateway.refund(paid.id, 'refund-1')
-  t.match(refund, { id: /^re_/, paymentIntentId: paid.id, status: 'succeeded', amount: 2599 })
-  t.same(await gateway.refund(paid.id, 'refund-1'), refund, 'the same key replays the refund')
+  const refund = await gateway.refund({ paymentIntentId: paid.id, idempotencyKey: 'refund-1' })
+  t.match(refund, { id: /^re_/, paymentIntentId: paid.id, status: 'succeeded', amount: 2599, chargeAmountRefunded: 2599 })
+  t.same(await gateway.refund({ paymentIntentId: paid.id, idempotencyKey: 'refund-1' }), refund, 'the same key replays the refund')
 
-  const again = await gateway.refund(paid.id, 'refund-2').catch((caught: unknown) => caught)
+  const again = await gateway.refund({ paymentIntentId: paid.id, idempotencyKey: 'refund-2' }).catch((caught: unknown) => caught)
   t.match(again, { kind: 'invalid_request', code: 'charge_already_refunded' })
   t.equal(simulator.refunds().length, 1)
 
   await simulator.idle()
   t.match(events(), [
-    { type: 'refund.created', refund },
+    { type: 'refund.created', refund: { id: refund.id, paymentIntentId: paid.id, status: 'succeeded', amount: 2599 } },
+    { type: 'charge.refunded', paymentIntentId: paid.id, amountRefunded: 2599, fullyRefunded: true }
+  ])
+})
+
+t.test('partial refunds: an amount, then what is left; the charge total comes with each; too much is refused', async (t) => {
+  const { simulator, gateway, events } = await setup(t, { enabledEvents: ['charge.refunded'] })
+  const paid = await gateway.createPayment(payment())
+  const first = await gateway.refund({ paymentIntentId: paid.id, amount: 1000, idempotencyKey: 'partial-1', metadata: { refundId: 'rf_1' } })
+  t.match(first, { status: 'succeeded', amount: 1000, chargeAmountRefunded: 1000 })
+  const tooMuch = await gateway.refund({ paymentIntentId: paid.id, amount: 1600, idempotencyKey: 'partial-2' }).catch((caught: unknown) => caught)
+  t.match(tooMuch, { kind: 'invalid_request', code: 'amount_too_large' })
+  const rest = await gateway.refund({ paymentIntentId: paid.id, idempotencyKey: 'partial-3' })
+  t.match(rest, { status: 'succeeded', amount: 1599, chargeAmountRefunded: 2599 }, 'no amount: all that is left')
+  t.same(simulator.refunds().map((refund) => refund.amount), [1000, 1599])
+  t.same(simulator.refunds()[0]?.metadata, { refundId: 'rf_1' })
+  await simulator.idle()
+  t.match(events(), [
+    { type: 'charge.refunded', paymentIntentId: paid.id, amountRefunded: 1000, fullyRefunded: false },
     { type: 'charge.refunded', paymentIntentId: paid.id, amountRefunded: 2599, fullyRefunded: true }
   ])
 })
@@ -195,7 +213,7 @@ t.test('refund: the whole amount once, announced by charge.refunded', async (t) 
 t.test('a payment that did not succeed cannot be refunded; an unknown one is not found', async (t) => {
   const { gateway } = await setup(t)
   const declined = await gateway.createPayment(payment({ paymentMethodId: 'pm_card_chargeDeclined' }))
-  t.match(await gateway.refund(declined.id, 'r1').catch((caught: unknown) => caught), { kind: 'invalid_request', message: /does not have a successful charge/ })
+  t.match(await gateway.refund({ paymentIntentId: declined.id, idempotencyKey: 'r1' }).catch((caught: unknown) => caught), { kind: 'invalid_request', message: /does not have a successful charge/ })
   t.match(await gateway.getPayment('pi_missing').catch((caught: unknown) => caught), { kind: 'not_found', code: 'resource_missing' })
 })
 

@@ -61,7 +61,7 @@ export interface Order {
 }
 
 /** The one value of `refundDue` (a constant partition: the index holds only orders owing a refund, few at a time). */
-export const REFUND_DUE = 'due'
+export const REFUND_DUE = 'due' as const
 
 const NEXT: Record<OrderStatus, OrderStatus[]> = {
   pending: ['awaiting_payment', 'cancelled'],

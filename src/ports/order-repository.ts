@@ -2,6 +2,7 @@
 // (and reservation state), and moves stock in the same transaction when the reservation changes, so a
 // stale or duplicate event can never move an order backwards or count stock twice.
 import type { CancelReason, Order, OrderStatus, REFUND_DUE, ReservationState } from '../domain/order'
+import type { OutboxEntry } from './outbox'
 
 export type ReserveOutcome =
   | { outcome: 'reserved' }
@@ -23,8 +24,8 @@ export interface OrderPage {
 }
 
 export interface OrderRepository {
-  /** Stores a new order; false if an order with this id already exists. */
-  create(order: Order): Promise<boolean>
+  /** Stores a new order with the events that report it (one transaction); false if an order with this id already exists. */
+  create(order: Order, events?: OutboxEntry[]): Promise<boolean>
   get(id: string): Promise<Order | undefined>
   /**
    * Orders in `status` created before `createdBefore` (ISO time), oldest first, read from an index (never
@@ -36,10 +37,11 @@ export interface OrderRepository {
   /** Reserves stock for every line, all or nothing; repeating it never reserves twice. */
   reserve(order: Order): Promise<ReserveOutcome>
   /**
-   * Applies `change` if the order is still exactly as `order` says (status and reservation);
+   * Applies `change` if the order is still exactly as `order` says (status and reservation), writing
+   * `events` (the transactional outbox) in the same transaction;
    * returns the updated order, or undefined when it had moved on (the caller re-reads and decides).
    */
-  transition(order: Order, change: OrderTransition): Promise<Order | undefined>
+  transition(order: Order, change: OrderTransition, events?: OutboxEntry[]): Promise<Order | undefined>
   /**
    * Claims the order for one payment attempt: only while it awaits payment, its payment window is open
    * (closePaymentWindow) and no other attempt holds it, so two payments of one order can never both

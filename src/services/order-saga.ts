@@ -12,7 +12,7 @@ import type { PaymentService } from './payment-service'
 /** A saga step that cannot proceed; its name is the error the state machine's Catch sees. */
 export class SagaStepError extends Error {
   constructor(
-    override readonly name: 'OrderNotFound' | 'OrderNotPayable' | 'OrderNotConfirmable',
+    override readonly name: 'OrderNotFound' | 'OrderNotPayable' | 'OrderNotConfirmable' | 'OrderChanging',
     message: string
   ) {
     super(message)
@@ -20,6 +20,9 @@ export class SagaStepError extends Error {
 }
 
 /** Step Functions' answers for a task token that can no longer be resumed. */
+/** Lost races with other writers re-read and decide again, this many times. */
+const MAX_RACE_RETRIES = 5
+
 const CLOSED_TASK_ERRORS = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken'])
 
 export class OrderSaga {
@@ -51,11 +54,8 @@ export class OrderSaga {
       if (order.status === 'awaiting_payment' && order.paymentTaskToken === taskToken) return
       const payable = (order.status === 'pending' || order.status === 'awaiting_payment') && order.reservation === 'reserved'
       if (!payable) throw new SagaStepError('OrderNotPayable', `order ${orderId} is ${order.status}`)
-      const updated = await this.orders.transition(order, { to: 'awaiting_payment', set: { paymentTaskToken: taskToken } })
-      if (updated) {
-        if (order.status !== 'awaiting_payment') await this.orderService.publishStatus(updated, order.status, correlationId)
-        return
-      }
+      const statusEvents = order.status === 'awaiting_payment' ? [] : [this.orderService.statusUpdated(order, 'awaiting_payment', correlationId)]
+      if (await this.orders.transition(order, { to: 'awaiting_payment', set: { paymentTaskToken: taskToken } }, statusEvents)) return
       order = await this.load(orderId)
     }
     throw new SagaStepError('OrderNotPayable', `order ${orderId} keeps changing`)
@@ -63,19 +63,21 @@ export class OrderSaga {
 
   /** Payment received: confirmed, and the reserved stock becomes sold, in one write. */
   async confirmOrder(orderId: string, paymentId: string | undefined, correlationId: string): Promise<void> {
-    const order = await this.load(orderId)
-    if (order.status === 'confirmed' || order.status === 'processing' || order.status === 'shipped' || order.status === 'delivered') return
-    if (order.status !== 'awaiting_payment' || order.reservation !== 'reserved') {
-      throw new SagaStepError('OrderNotConfirmable', `order ${orderId} is ${order.status}`)
+    for (let attempt = 0; attempt < MAX_RACE_RETRIES; attempt++) {
+      const order = await this.load(orderId)
+      if (order.status === 'confirmed' || order.status === 'processing' || order.status === 'shipped' || order.status === 'delivered') return
+      if (order.status !== 'awaiting_payment' || order.reservation !== 'reserved') {
+        throw new SagaStepError('OrderNotConfirmable', `order ${orderId} is ${order.status}`)
+      }
+      const confirmed = await this.orders.transition(
+        order,
+        { to: 'confirmed', reservationTo: 'committed', set: paymentId ? { paymentId } : {}, clearPaymentTaskToken: true },
+        [this.orderService.statusUpdated(order, 'confirmed', correlationId)]
+      )
+      if (confirmed) return
     }
-    const updated = await this.orders.transition(order, {
-      to: 'confirmed',
-      reservationTo: 'committed',
-      set: paymentId ? { paymentId } : {},
-      clearPaymentTaskToken: true
-    })
-    if (!updated) return this.confirmOrder(orderId, paymentId, correlationId)
-    await this.orderService.publishStatus(updated, order.status, correlationId)
+    // Lost every race: the step fails and the state machine retries it.
+    throw new SagaStepError('OrderChanging', `order ${orderId} keeps changing`)
   }
 
   /** Gives back the order's stock (status unchanged); nothing to do when none is held. */
@@ -94,7 +96,13 @@ export class OrderSaga {
   /** Before cancelling for a payment timeout: has the customer paid after all? (asks the gateway) */
   async reconcilePayment(orderId: string, correlationId: string): Promise<{ paid: boolean; paymentId: string | null }> {
     const order = await this.load(orderId)
-    if (order.status !== 'awaiting_payment') return { paid: false, paymentId: null }
+    if (order.status !== 'awaiting_payment') {
+      // Settled already (e.g. by the recovery sweeper while this step was being retried): say what
+      // happened, so the next steps (ConfirmOrder, or ReleaseInventory and CancelOrder) are no-ops.
+      const paid = order.paymentId !== undefined && order.status !== 'cancelled' && order.status !== 'pending'
+      return { paid, paymentId: paid ? (order.paymentId as string) : null }
+    }
+    // Closes the payment window, or waits (throws PaymentInFlight) for a payment that took the order in time.
     return this.payments.reconcile(order, correlationId)
   }
 

@@ -6,6 +6,7 @@ import { ConflictError, NotFoundError } from '../domain/errors'
 import {
   ADMIN_SETTABLE,
   CANCELLABLE,
+  REFUND_DUE,
   canTransition,
   mergeLines,
   priceLines,
@@ -18,6 +19,7 @@ import {
 } from '../domain/order'
 import type { Principal } from '../domain/user'
 import type { EventBus } from '../ports/event-bus'
+import type { OutboxEntry } from '../ports/outbox'
 import type { OrderRepository } from '../ports/order-repository'
 import type { WorkflowRunner } from '../ports/workflow'
 import type { CursorCodec } from './cursor'
@@ -35,10 +37,10 @@ export interface OrderSettings {
 }
 
 /** The order as its owner may see it (no saga internals). */
-export type OrderView = Omit<Order, 'paymentTaskToken' | 'reservation' | 'userEmail' | 'paymentLock'>
+export type OrderView = Omit<Order, 'paymentTaskToken' | 'reservation' | 'userEmail' | 'paymentLock' | 'refundDueAt' | 'refundDue'>
 
 export function orderView(order: Order): OrderView {
-  const { paymentTaskToken: _token, reservation: _reservation, userEmail: _email, paymentLock: _lock, ...view } = order
+  const { paymentTaskToken: _token, reservation: _reservation, userEmail: _email, paymentLock: _lock, refundDueAt: _refundDueAt, refundDue: _refundDue, ...view } = order
   return view
 }
 
@@ -80,12 +82,14 @@ export class OrderService {
       createdAt: now,
       updatedAt: now
     }
-    const created = await this.orders.create(order)
+    // ORDER_CREATED is written with the order, in one transaction (the outbox): no crash separates them.
+    const orderCreated: OutboxEntry = {
+      topicArn: this.settings.orderEventsTopicArn,
+      event: newEvent(EventType.ORDER_CREATED, { orderId: id, userId: caller.userId, total: order.total, currency }, correlationId)
+    }
+    const created = await this.orders.create(order, [orderCreated])
     const stored = created ? order : await this.orders.get(id)
     if (!stored || stored.userId !== caller.userId) throw new ConflictError('Order could not be created; retry with a new Idempotency-Key.')
-    // Published again when a retry finds the order already stored: the first attempt may have died
-    // between the write and the publish (consumers are idempotent).
-    await this.events.publish(this.settings.orderEventsTopicArn, newEvent(EventType.ORDER_CREATED, { orderId: id, userId: caller.userId, total: stored.total, currency }, correlationId))
     // Execution names are unique per state machine: a retry never starts a second saga.
     await this.workflow.start(
       this.settings.orderStateMachineArn,
@@ -128,11 +132,8 @@ export class OrderService {
       if (!ADMIN_SETTABLE.includes(status) || !canTransition(order.status, status)) {
         throw new ConflictError(`Cannot change an order from ${order.status} to ${status}.`, { currentStatus: order.status })
       }
-      const updated = await this.orders.transition(order, { to: status })
-      if (updated) {
-        await this.publishStatus(updated, order.status, correlationId)
-        return orderView(updated)
-      }
+      const updated = await this.orders.transition(order, { to: status }, [this.statusUpdated(order, status, correlationId)])
+      if (updated) return orderView(updated)
       order = (await this.orders.get(orderId)) as Order
     }
     throw new ConflictError('The order is changing; try again.', { currentStatus: order.status })
@@ -147,18 +148,23 @@ export class OrderService {
         throw new ConflictError(`Cannot cancel an order that is ${order.status}.`, { currentStatus: order.status })
       }
       const holdsStock = order.reservation === 'reserved' || order.reservation === 'committed'
+      // An order that may have been paid (a payment may even be taking it right now) owes a refund
+      // check: marked in the cancel write itself, so a crash before the refund intent is written
+      // leaves the order in byRefundDue for the recovery sweeper (PaymentService.retryPendingRefunds).
+      const mayBePaid = order.status !== 'pending' || order.paymentLock !== undefined || order.paymentId !== undefined
+      const refundDue = mayBePaid ? { refundDueAt: new Date().toISOString(), refundDue: REFUND_DUE } : {}
       const updated = await this.orders.transition(order, {
         to: 'cancelled',
         ...(holdsStock ? { reservationTo: 'released' as const } : {}),
-        ...(order.status === 'cancelled' ? {} : { set: { cancelReason: reason } }),
+        ...(order.status === 'cancelled' ? {} : { set: { cancelReason: reason, ...refundDue } }),
         clearPaymentTaskToken: true
-      })
+      }, order.status === 'cancelled' ? [] : [this.statusUpdated(order, 'cancelled', correlationId, reason)])
       if (updated) {
-        if (order.status !== 'cancelled') await this.publishStatus(updated, order.status, correlationId)
-        // A paid order is never cancelled without a refund.
-        if (updated.paymentLock || updated.paymentId) await this.refundPayments(updated, correlationId)
         // Resume a saga waiting for payment so it ends now rather than at the payment timeout.
         if (order.paymentTaskToken) await this.workflow.sendTaskFailure(order.paymentTaskToken, 'OrderCancelled', reason).catch(() => undefined)
+        // A paid order is never cancelled without a refund. A provider failure does not fail the
+        // cancel (the refund stays pending and is retried); should this throw, refundDueAt remains.
+        if (updated.refundDueAt || updated.paymentLock || updated.paymentId) await this.refundPayments(updated, correlationId)
         return updated
       }
       order = (await this.orders.get(order.id)) as Order
@@ -166,15 +172,16 @@ export class OrderService {
     throw new ConflictError('The order is changing; try again.', { currentStatus: order.status })
   }
 
-  async publishStatus(order: Order, previousStatus: OrderStatus, correlationId: string): Promise<void> {
-    await this.events.publish(
-      this.settings.orderEventsTopicArn,
-      newEvent(
+  /** ORDER_STATUS_UPDATED for `order` moving to `to`: an outbox entry, written by the transition itself. */
+  statusUpdated(order: Order, to: OrderStatus, correlationId: string, cancelReason: CancelReason | undefined = order.cancelReason): OutboxEntry {
+    return {
+      topicArn: this.settings.orderEventsTopicArn,
+      event: newEvent(
         EventType.ORDER_STATUS_UPDATED,
-        { orderId: order.id, userId: order.userId, previousStatus, status: order.status, ...(order.cancelReason ? { cancelReason: order.cancelReason } : {}) },
+        { orderId: order.id, userId: order.userId, previousStatus: order.status, status: to, ...(cancelReason ? { cancelReason } : {}) },
         correlationId
       )
-    )
+    }
   }
 
   /** The order if the caller owns it or is an admin; NotFound otherwise (no existence oracle). */

@@ -6,7 +6,7 @@
 // are idempotent.
 import type { Logger } from '../logger'
 import type { EventBus, EventEnvelope } from '../ports/event-bus'
-import type { Outbox, OutboxEntry } from '../ports/outbox'
+import type { Outbox } from '../ports/outbox'
 
 export interface RelayResult {
   published: number
@@ -23,11 +23,6 @@ export class OutboxEventBus implements EventBus {
   /** For an event that is not part of another write: stored now, published by the relay. */
   async publish(topicArn: string, event: EventEnvelope): Promise<void> {
     await this.outbox.save({ topicArn, event })
-  }
-
-  /** The outbox entry for an event, to be written in the same transaction as the change it reports. */
-  entry(topicArn: string, event: EventEnvelope): OutboxEntry {
-    return { topicArn, event }
   }
 
   /**

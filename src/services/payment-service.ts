@@ -14,6 +14,7 @@ import { PaymentGatewayError, WebhookSignatureError, type GatewayPayment, type G
 import type { PaymentRepository } from '../ports/payment-repository'
 import type { ProcessedEvents } from '../ports/processed-events'
 import { EventType, newEvent } from './events'
+import { PaymentAttempts } from './payment-attempts'
 import { refundView, Refunds, type ManualRefund, type RefundTally, type RefundView } from './refunds'
 
 export type { ManualRefund, RefundTally, RefundView } from './refunds'
@@ -57,10 +58,16 @@ export class PaymentService {
     private readonly processed: ProcessedEvents,
     private readonly paymentEventsTopicArn: string
   ) {
+    this.attempts = new PaymentAttempts(payments, orders, gateway, {
+      apply: (paymentId, outcome, correlationId) => this.apply(paymentId, outcome, correlationId),
+      publish: (type, payment, correlationId) => this.publish(type, payment, correlationId)
+    })
     this.refunds = new Refunds(payments, orders, gateway, events, paymentEventsTopicArn, (payment, correlationId) => this.settleUndecided(payment, correlationId))
   }
 
   private readonly refunds: Refunds
+  /** Payment attempts and the end of the payment window (pay, reconcile). */
+  private readonly attempts: PaymentAttempts
 
   /**
    * Pays an order awaiting payment. `idempotencyKey` is the client's key: the payment id (and so the
@@ -75,36 +82,9 @@ export class PaymentService {
     if (input.currency !== undefined && input.currency !== order.currency) {
       throw new ValidationError(`currency must equal the order currency (${order.currency})`, { field: 'currency' })
     }
-    if (order.status !== 'awaiting_payment') {
-      throw new ConflictError(`The order is ${order.status}, not awaiting payment.`, { currentStatus: order.status })
-    }
-
     const paymentId = `pay_${createHash('sha256').update(`${caller.userId}:${idempotencyKey}`).digest('hex').slice(0, 24)}`
-    const lock = await this.orders.lockForPayment(order.id, paymentId)
-    if (lock === 'not_payable') {
-      const current = await this.orders.get(order.id)
-      throw new ConflictError(`The order is ${current?.status ?? 'gone'}, not awaiting payment.`, { currentStatus: current?.status })
-    }
-    if (lock === 'held_by_other') throw new ConflictError('Another payment of this order is in progress or has succeeded.', { currentStatus: order.status })
-
-    const now = new Date().toISOString()
-    await this.payments.create({ id: paymentId, orderId: order.id, userId: order.userId, amount: order.total, currency: order.currency, status: 'processing', createdAt: now, updatedAt: now })
-    const outcome = await this.gateway.createPayment({
-      amount: order.total,
-      currency: order.currency,
-      paymentMethodId: input.paymentMethodId,
-      metadata: { orderId: order.id, paymentId, userId: order.userId },
-      idempotencyKey: `payment:${paymentId}`
-    })
-    const payment = await this.apply(paymentId, outcome, correlationId)
-    if (payment.status === 'failed') {
-      throw new PaymentDeclinedError(outcome.failureMessage ?? 'The payment was declined.', { paymentId, declineCode: outcome.declineCode ?? 'generic_decline' })
-    }
-    return {
-      paymentId,
-      status: payment.status,
-      ...(payment.status === 'requires_action' ? { requiresAction: true, clientSecret: outcome.clientSecret } : {})
-    }
+    // The order's status is checked there, after an earlier attempt with this key is looked for.
+    return this.attempts.pay(order, paymentId, input.paymentMethodId, correlationId)
   }
 
   async get(caller: Principal, paymentId: string): Promise<PaymentView> {
@@ -179,15 +159,13 @@ export class PaymentService {
   }
 
   /**
-   * Before the saga cancels an order for a payment timeout: did its payment succeed after all? Asks
-   * the gateway (not only our records), and applies what it says.
+   * The end of the payment window (the saga's timeout path, the recovery sweeper): closes it, unless a
+   * payment took the order while it was payable: that one wins, and its outcome is asked of the
+   * gateway (replaying its request if need be). Throws an Error named 'PaymentInFlight' while it is
+   * undecided (payment-attempts.ts).
    */
   async reconcile(order: Order, correlationId: string): Promise<{ paid: boolean; paymentId: string | null }> {
-    if (!order.paymentLock) return { paid: false, paymentId: null }
-    const payment = await this.payments.get(order.paymentLock)
-    if (!payment?.gatewayPaymentId) return { paid: false, paymentId: null }
-    const updated = await this.apply(payment.id, await this.gateway.getPayment(payment.gatewayPaymentId), correlationId)
-    return { paid: updated.status === 'succeeded', paymentId: updated.status === 'succeeded' ? updated.id : null }
+    return this.attempts.reconcile(order, correlationId)
   }
 
   /**

@@ -12,7 +12,9 @@ import {
 } from '@aws-sdk/lib-dynamodb'
 import { REFUND_DUE, stockDelta, type Order, type OrderStatus, type ReservationState } from '../../domain/order'
 import type { OrderPage, OrderRepository, OrderTransition, ReserveOutcome } from '../../ports/order-repository'
+import type { OutboxEntry } from '../../ports/outbox'
 import { isConditionFailed, putIfAbsent, updateIf } from './conditional'
+import { outboxPut } from './outbox-store'
 
 type TransactItems = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>
 
@@ -31,11 +33,18 @@ export class DynamoOrderRepository implements OrderRepository {
   constructor(
     private readonly documents: DynamoDBDocumentClient,
     private readonly ordersTable: string,
-    private readonly productsTable: string
+    private readonly productsTable: string,
+    /** Where events written with a change go (the transactional outbox); needed only by writes that carry events. */
+    private readonly outboxTable?: string
   ) {}
 
-  create(order: Order): Promise<boolean> {
-    return putIfAbsent(this.documents, this.ordersTable, { ...order }, 'id')
+  async create(order: Order, events: OutboxEntry[] = []): Promise<boolean> {
+    if (events.length === 0) return putIfAbsent(this.documents, this.ordersTable, { ...order }, 'id')
+    const failure = await this.transact([
+      { Put: { TableName: this.ordersTable, Item: { ...order }, ConditionExpression: 'attribute_not_exists(id)' } },
+      ...this.outboxPuts(events)
+    ])
+    return failure === undefined
   }
 
   async get(id: string): Promise<Order | undefined> {
@@ -110,7 +119,7 @@ export class DynamoOrderRepository implements OrderRepository {
     return { outcome: 'insufficient', productIds }
   }
 
-  async transition(order: Order, change: OrderTransition): Promise<Order | undefined> {
+  async transition(order: Order, change: OrderTransition, events: OutboxEntry[] = []): Promise<Order | undefined> {
     const now = new Date().toISOString()
     const reservationTo: ReservationState = change.reservationTo ?? order.reservation
     const sets = ['#status = :to', 'updatedAt = :now', 'reservation = :reservationTo']
@@ -129,9 +138,15 @@ export class DynamoOrderRepository implements OrderRepository {
       ExpressionAttributeValues: values
     }
     const productUpdates = reservationTo === order.reservation ? [] : this.stockUpdates(order, reservationTo)
-    if (productUpdates.length === 0) return (await updateIf(this.documents, update)) as Order | undefined
-    const failure = await this.transact([{ Update: update }, ...productUpdates])
+    if (productUpdates.length === 0 && events.length === 0) return (await updateIf(this.documents, update)) as Order | undefined
+    const failure = await this.transact([{ Update: update }, ...productUpdates, ...this.outboxPuts(events)])
     return failure ? undefined : this.get(order.id)
+  }
+
+  private outboxPuts(events: OutboxEntry[]): TransactItems {
+    if (events.length === 0) return []
+    if (!this.outboxTable) throw new Error('DynamoOrderRepository was built without an outbox table, but a write carries events')
+    return events.map((entry) => outboxPut(this.outboxTable as string, entry))
   }
 
   async lockForPayment(orderId: string, paymentId: string): Promise<'locked' | 'held_by_other' | 'not_payable'> {
