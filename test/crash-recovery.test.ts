@@ -58,12 +58,12 @@ t.test('a SIGKILL of the server and DynamoDB Local mid-burst loses nothing and s
     const customer = customers[index % customers.length] as { token: string }
     const plan = PLANS[index % PLANS.length] as Plan
     flows.push(
-      new Promise<void>((resolve) => setTimeout(resolve, index * 60)).then(() =>
+      new Promise<void>((resolve) => setTimeout(resolve, index * 100)).then(() =>
         runFlow(call, customer.token, productIds[index % productIds.length] as string, 1 + (index % 3), plan)
       )
     )
   }
-  await new Promise((resolve) => setTimeout(resolve, 500 + Math.floor(Math.random() * 500)))
+  await new Promise((resolve) => setTimeout(resolve, 1200 + Math.floor(Math.random() * 800)))
   await server.kill()
   const records = await Promise.all(flows)
   const acknowledged = records.filter((record) => record.placed === 201).map((record) => record.orderId as string)

@@ -2,6 +2,9 @@
 // (fixtures/workflow.template.yaml, fixtures/workflow.asl.json): Tasks call the template's functions
 // (recorded here), Retry and Catch see the functions' error names, callback tasks resume on
 // sendTaskSuccess/sendTaskFailure and time out with States.Timeout, API errors carry SFN's names.
+// With a data folder, executions survive a restart and those in flight resume where they were.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import t, { type Test } from 'tap'
@@ -34,7 +37,7 @@ const defaults: Record<string, Behaviour> = {
 }
 
 /** A runner on the fixture template whose functions are recorded and behave as `behaviour` says (else as `defaults`). */
-function setup(t: Test, behaviour: Record<string, Behaviour> = {}) {
+function setup(t: Test, behaviour: Record<string, Behaviour> = {}, dataDir?: string) {
   const calls: Call[] = []
   const invoke: InvokeFunction = async (functionLogicalId, event, context) => {
     calls.push({ functionLogicalId, event: event as Event, context })
@@ -46,7 +49,7 @@ function setup(t: Test, behaviour: Record<string, Behaviour> = {}) {
   const logs: Array<{ level: string; msg: string } & Record<string, unknown>> = []
   const record = (level: string) => (obj: object, msg: string) => void logs.push({ level, msg, ...obj })
   const log = { info: record('info'), warn: record('warn'), error: record('error') }
-  const workflow = createLocalWorkflow({ template, names, projectRoot: fixtures, invoke, log })
+  const workflow = createLocalWorkflow({ template, names, projectRoot: fixtures, invoke, log, dataDir })
   t.teardown(() => workflow.close())
   const callsTo = (functionLogicalId: string) => calls.filter((call) => call.functionLogicalId === functionLogicalId)
   return { workflow, calls, callsTo, logs }
@@ -255,4 +258,87 @@ Resources:
   t.throws(create('Resource: "arn:aws:states:::sqs:sendMessage", Parameters: { QueueUrl: q, MessageBody: m }'), /Task state 'Step'.*not emulated locally/)
   t.throws(create('Resource: "arn:aws:states:::lambda:invoke", Parameters: { FunctionName: nope }'), /FunctionName nope is not a function/)
   t.doesNotThrow(create('Resource: !GetAtt Fn.Arn'))
+})
+
+/** A fresh folder for a runner's executions, removed after the test. */
+function dataFolder(t: Test): string {
+  const folder = mkdtempSync(join(tmpdir(), 'local-workflow-'))
+  t.teardown(() => rmSync(folder, { recursive: true, force: true }))
+  return folder
+}
+
+t.test('with a data folder: after a restart, ended executions stay ended and those in flight resume at their state, keeping deadlines', async (t) => {
+  const dataDir = dataFolder(t)
+  const before = setup(t, {}, dataDir)
+  const paid = await startOrder(before.workflow, 'o-10')
+  await before.workflow.sendTaskSuccess(tokenOf(before.callsTo('AwaitPaymentFunction')[0]), { paymentId: 'pay-10' })
+  await before.workflow.finished(paid)
+  const waiting = await startOrder(before.workflow, 'o-11', 300)
+  const expiring = await startOrder(before.workflow, 'o-12', 4)
+  const oldToken = tokenOf(before.callsTo('AwaitPaymentFunction').find((call) => call.event.orderId === 'o-11'))
+  await new Promise((resolve) => setTimeout(resolve, 2000)) // half of o-12's payment window passes
+  await before.workflow.close() // as a crash: nothing is marked ended
+
+  const after = setup(t, {}, dataDir)
+  t.match(
+    after.workflow.executions().map(({ name, status, input }) => ({ name, status, input })),
+    [
+      { name: 'order-o-10', status: 'SUCCEEDED' },
+      { name: 'order-o-11', status: 'RUNNING', input: { orderId: 'o-11', paymentWindowSeconds: 300, correlationId: 'corr-o-11' } },
+      { name: 'order-o-12', status: 'RUNNING' }
+    ],
+    'every execution is known again, as it was'
+  )
+  t.same(await after.workflow.describe(orderWorkflow, 'order-o-10'), { status: 'SUCCEEDED' })
+  t.same(await after.workflow.describe(orderWorkflow, 'order-o-11'), { status: 'RUNNING' })
+  t.same(await after.workflow.start(orderWorkflow, { orderId: 'o-10', paymentWindowSeconds: 300 }, { name: 'order-o-10', correlationId: 'c' }), { executionArn: paid }, 'its name is still taken')
+
+  const resumedAt = Date.now()
+  t.equal(after.workflow.resume(), 2, 'the two in flight are resumed')
+  await after.workflow.idle()
+  t.equal(after.callsTo('ReserveFunction').length, 0, 'from the state they were in, not from the start')
+  t.same(after.callsTo('AwaitPaymentFunction').map((call) => call.event.orderId).sort(), ['o-11', 'o-12'], 'the callback Task runs again, with a new token')
+  await t.rejects(after.workflow.sendTaskSuccess(oldToken, { paymentId: 'stale' }), { name: 'TaskTimedOut' }, 'a token from before the restart is closed')
+
+  const newToken = tokenOf(after.callsTo('AwaitPaymentFunction').find((call) => call.event.orderId === 'o-11'))
+  t.not(newToken, oldToken)
+  await after.workflow.sendTaskSuccess(newToken, { paymentId: 'pay-11' })
+  const confirmed = await after.workflow.finished(waiting)
+  t.equal(confirmed.status, 'SUCCEEDED')
+  t.match(confirmed.output, { reservation: { reserved: true, orderId: 'o-11' }, payment: { paymentId: 'pay-11' } }, 'the state input from before the restart carried on')
+  t.same(after.callsTo('ConfirmFunction').map((call) => call.event), [{ orderId: 'o-11', paymentId: 'pay-11', correlationId: 'corr-o-11' }], '$$.Execution.Input is still the execution input')
+  t.equal(confirmed.executionArn, waiting, 'same name and ARN')
+
+  const timedOut = await after.workflow.finished(expiring)
+  const waited = Date.now() - resumedAt
+  t.match(timedOut, { status: 'FAILED', error: 'OrderCancelled' })
+  t.match(after.callsTo('CompensateFunction').map((call) => call.event), [{ orderId: 'o-12', error: 'States.Timeout' }])
+  t.ok(waited < 3500, `timed out at the deadline it had (after ${waited} ms), not a full 4 s window after the restart`)
+  await after.workflow.close()
+
+  const third = setup(t, {}, dataDir)
+  t.same(
+    third.workflow.executions().map(({ name, status }) => ({ name, status })),
+    [
+      { name: 'order-o-10', status: 'SUCCEEDED' },
+      { name: 'order-o-11', status: 'SUCCEEDED' },
+      { name: 'order-o-12', status: 'FAILED' }
+    ],
+    'how they ended is kept too'
+  )
+  t.equal(third.workflow.resume(), 0)
+})
+
+t.test('with a data folder: an execution cut off before its first state runs from the start', async (t) => {
+  const dataDir = dataFolder(t)
+  const before = setup(t, { ReserveFunction: () => new Promise(() => undefined) }, dataDir)
+  await before.workflow.start(orderWorkflow, { orderId: 'o-13', paymentWindowSeconds: 300 }, { name: 'order-o-13', correlationId: 'corr-o-13' })
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  await before.workflow.close()
+
+  const after = setup(t, {}, dataDir)
+  t.equal(after.workflow.resume(), 1)
+  await after.workflow.idle()
+  t.same(after.callsTo('ReserveFunction').map((call) => call.event), [{ orderId: 'o-13', correlationId: 'corr-o-13' }], 'Reserve runs again: it was under way')
+  t.equal(after.callsTo('AwaitPaymentFunction').length, 1)
 })

@@ -55,18 +55,22 @@ for (const mode of ['blackhole', 'closed'] as const satisfies readonly ProxyMode
     t.equal((await app.inject({ method: 'GET', url: '/products' })).statusCode, 200, 'serving before the outage')
 
     await proxy.setMode(mode)
-    await expectUnavailable(t, app, { method: 'GET', url: '/products' }, 'GET /products')
-    await expectUnavailable(t, app, { method: 'POST', url: '/users/login', payload: { email, password: 'correct horse battery' } }, 'POST /users/login')
-    await expectUnavailable(
-      t,
-      app,
-      { method: 'POST', url: '/users/register', payload: { email: uniqueEmail('during'), password: 'correct horse battery', firstName: 'A', lastName: 'B' } },
-      'POST /users/register'
-    )
-    const { result: ready, ms } = await timed(() => app.inject({ method: 'GET', url: '/health/ready' }))
-    t.equal(ready.statusCode, 503, 'not ready while the store is down')
-    t.same(ready.json(), { status: 'unavailable', checks: { tableStore: 'down' } })
-    t.ok(ms < UPPER_BOUND_MS, `readiness answered in ${ms} ms`)
+    // At once, as clients would send them: each waits out its own time limits.
+    await Promise.all([
+      expectUnavailable(t, app, { method: 'GET', url: '/products' }, 'GET /products'),
+      expectUnavailable(t, app, { method: 'POST', url: '/users/login', payload: { email, password: 'correct horse battery' } }, 'POST /users/login'),
+      expectUnavailable(
+        t,
+        app,
+        { method: 'POST', url: '/users/register', payload: { email: uniqueEmail('during'), password: 'correct horse battery', firstName: 'A', lastName: 'B' } },
+        'POST /users/register'
+      ),
+      timed(() => app.inject({ method: 'GET', url: '/health/ready' })).then(({ result: ready, ms }) => {
+        t.equal(ready.statusCode, 503, 'not ready while the store is down')
+        t.same(ready.json(), { status: 'unavailable', checks: { tableStore: 'down' } })
+        t.ok(ms < UPPER_BOUND_MS, `readiness answered in ${ms} ms`)
+      })
+    ])
 
     // Back: the same clients serve again, no restart.
     await proxy.setMode('forward')
@@ -124,17 +128,20 @@ t.test('the AWS adapters bound every DynamoDB call and report an outage as Store
     return { adapters, table: config.ORDERS_TABLE }
   }
 
-  for (const [what, endpoint, reason] of [
+  const cases = [
     ['black-holed', await silentServer(t), 'TimeoutError'],
     ['refused', await closedPort(), 'ECONNREFUSED']
-  ] as const) {
-    const { adapters, table } = adaptersFor(endpoint)
-    const { result: error, ms } = await timed(() => adapters.documents.send(new GetCommand({ TableName: table, Key: { id: 'o-1' } })).then(() => undefined, (caught: unknown) => caught))
-    t.ok(error instanceof StoreUnavailableError, `${what}: StoreUnavailableError (${String(error)})`)
-    t.equal((error as StoreUnavailableError).reason, reason, `${what}: the reason`)
-    t.equal((error as Error).name, 'StoreUnavailableError', 'the name the saga retries')
-    t.ok(ms < UPPER_BOUND_MS, `${what}: gave up after ${ms} ms`)
-  }
+  ] as const
+  await Promise.all(
+    cases.map(async ([what, endpoint, reason]) => {
+      const { adapters, table } = adaptersFor(endpoint)
+      const { result: error, ms } = await timed(() => adapters.documents.send(new GetCommand({ TableName: table, Key: { id: 'o-1' } })).then(() => undefined, (caught: unknown) => caught))
+      t.ok(error instanceof StoreUnavailableError, `${what}: StoreUnavailableError (${String(error)})`)
+      t.equal((error as StoreUnavailableError).reason, reason, `${what}: the reason`)
+      t.equal((error as Error).name, 'StoreUnavailableError', 'the name the saga retries')
+      t.ok(ms < UPPER_BOUND_MS, `${what}: gave up after ${ms} ms`)
+    })
+  )
 
   // The same AWS-mode client against a live endpoint: answers as usual (the table does not exist there).
   const dynamodb = await sharedDynamoDbLocal()

@@ -13,6 +13,8 @@ export interface LocalInspection {
   mailbox(): Array<{ to: string; subject: string; text: string; sentAt: string }>
   deadLetters(): Record<string, unknown[]>
   executions(): unknown[]
+  /** What the Stripe simulator holds: every PaymentIntent and refund (recovery checks: who was charged, what was given back). */
+  stripe(): { paymentIntents: unknown[]; refunds: unknown[] }
   /** Plays the customer's part of 3-D Secure at the Stripe simulator (no browser here). */
   completeAuthentication(paymentIntentId: string, outcome: 'succeeded' | 'failed'): void
   /** The fault switches (src/adapters/local/faults.ts): their state, and setting some (FaultSwitchError when invalid). */
@@ -36,6 +38,7 @@ export function localRoutes(inspection: LocalInspection): FastifyPluginAsyncType
     }))
     app.get('/dead-letters', { config: { auth: 'public' }, schema: hidden }, async () => ({ queues: inspection.deadLetters() }))
     app.get('/executions', { config: { auth: 'public' }, schema: hidden }, async () => ({ executions: inspection.executions() }))
+    app.get('/stripe', { config: { auth: 'public' }, schema: hidden }, async () => inspection.stripe())
     app.post<{ Params: { id: string }; Body: { outcome: 'succeeded' | 'failed' } }>(
       '/stripe/payment-intents/:id/authenticate',
       { config: { auth: 'public' }, schema: { ...hidden, body: AuthenticationBody } },

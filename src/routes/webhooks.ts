@@ -1,6 +1,7 @@
 // POST /webhooks/stripe: no JWT (Stripe calls it); trust comes from the signature, verified on the
 // raw body, so this plugin parses JSON bodies as raw buffers. 400 on a bad or stale signature
-// (nothing changes); 5xx when processing fails, so Stripe retries.
+// (nothing changes); 2xx for events about objects we do not know and types we do not handle (logged);
+// 5xx only when processing fails and a retry can help, so Stripe retries.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ErrorRef } from '../schemas/common'
 import { WebhookAck } from '../schemas/payments'
@@ -19,8 +20,9 @@ export const webhooksRoutes: FastifyPluginAsyncTypebox<{ payments: PaymentServic
     async (request) => {
       const signature = request.headers['stripe-signature']
       const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.from('')
-      const { duplicate } = await payments.handleWebhook(raw, Array.isArray(signature) ? signature[0] : signature, request.id)
-      return { received: true as const, duplicate }
+      const outcome = await payments.handleWebhook(raw, Array.isArray(signature) ? signature[0] : signature, request.id)
+      if (outcome.ignored) request.log.info({ eventId: outcome.eventId, eventType: outcome.eventType, reason: outcome.ignored }, 'stripe webhook ignored')
+      return { received: true as const, duplicate: outcome.duplicate }
     }
   )
 }

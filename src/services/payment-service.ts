@@ -4,7 +4,7 @@
 // charges twice. Whether a payment's outcome arrives in the API response or a webhook, it is applied
 // once: payment statuses only move forward and only the write that moves one publishes the event.
 import { createHash } from 'node:crypto'
-import { ConflictError, NotFoundError, PaymentDeclinedError, ValidationError } from '../domain/errors'
+import { NotFoundError, ValidationError } from '../domain/errors'
 import type { Order } from '../domain/order'
 import { isCharged, type Payment, type PaymentStatus } from '../domain/payment'
 import type { Principal } from '../domain/user'

@@ -185,6 +185,7 @@ export async function startEmbeddedRuntime(options: EmbeddedRuntimeOptions): Pro
       mailbox: () => mailbox.messages(),
       deadLetters: () => messaging.deadLetterQueues(),
       executions: () => workflow.executions(),
+      stripe: () => ({ paymentIntents: stripe.paymentIntents(), refunds: stripe.refunds() }),
       completeAuthentication: (id, outcome) => stripe.completeAuthentication(id, outcome),
       faults
     }),
