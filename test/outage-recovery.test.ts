@@ -16,20 +16,19 @@ const OUTAGE_MS = 15_000
 
 t.test('a 15 s DynamoDB outage across the end of a payment window strands nothing', async (t) => {
   const adminEmail = `admin-${randomUUID()}@example.com`
-  let server: ServerProcess | undefined
   let frozen: number | undefined
-  t.teardown(async () => {
-    if (frozen) process.kill(frozen, 'SIGCONT')
-    await server?.kill()
-  })
-  server = await startServer({
+  const server: ServerProcess = await startServer({
     PAYMENT_WINDOW_SECONDS: String(WINDOW_SECONDS),
     RECOVERY_GRACE_SECONDS: String(GRACE_SECONDS),
     LOCAL_SCHEDULE_INTERVAL_MS: String(SWEEP_EVERY_MS),
     BCRYPT_COST: '4',
     ADMIN_EMAILS: adminEmail
   })
-  const call = httpClient(() => (server as ServerProcess).url)
+  t.teardown(async () => {
+    if (frozen) process.kill(frozen, 'SIGCONT')
+    await server.kill()
+  })
+  const call = httpClient(() => server.url)
   const admin = await verifiedSession(call, adminEmail)
   const productId = await createProduct(call, admin.token, 30)
   const initialStock = new Map([[productId, 30]])
@@ -73,7 +72,7 @@ t.test('a 15 s DynamoDB outage across the end of a payment window strands nothin
   let state = await readShopState(server.dynamodbPort, call)
   const bound = (WINDOW_SECONDS + GRACE_SECONDS) * 1000 + SWEEP_EVERY_MS + 60_000
   const settled = await waitUntil(async () => {
-    state = await readShopState(server?.dynamodbPort as string, call)
+    state = await readShopState(server.dynamodbPort, call)
     return unsettledOrders(state).length === 0 && invariantViolations(state, initialStock).length === 0
   }, bound, 500)
   t.ok(settled, 'every order settled after the outage')

@@ -88,12 +88,14 @@ t.test('cancel while Stripe refunds fail → 200 and refund_pending; once Stripe
   const refunded = await payment(paymentId)
   t.match(refunded, { status: 'refunded', amountRefunded: 2599, refunds: [{ amount: 2599, status: 'succeeded' }] })
   t.equal(runtime.stripe.refunds().length, 1, 'one refund at Stripe')
+  const made = runtime.stripe.events().find((event) => event.type === 'refund.created')
+  t.equal(made?.request.idempotency_key, `refund:${refunded.refunds[0].id}`, 'the refund\'s own idempotency key, the same on every try')
   t.equal(refundsPublished(paymentId).length, 1, 'PAYMENT_REFUNDED once (our answer and the charge.refunded webhook report one movement)')
   t.same(await sweep(), { completed: 0, pending: 0, failed: 0 }, 'nothing left to do')
   t.equal(runtime.stripe.refunds().length, 1)
 })
 
-t.test('a transient failure is retried with backoff, with the same Stripe idempotency key', async (t) => {
+t.test('a transient failure is retried at the next sweep, then with backoff', async (t) => {
   const { app, runtime, customer, paidOrder, payment, sweep } = await setup(t)
   const { orderId, paymentId } = await paidOrder()
   runtime.faults.set({ 'stripe.refunds': 'fail' })

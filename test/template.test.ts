@@ -54,3 +54,27 @@ t.test('the state machine uses every substitution it is given, and nothing else'
   const used = [...new Set([...definition.matchAll(/\$\{(\w+)\}/g)].map((match) => match[1]))].sort()
   t.same(used, Object.keys(properties.DefinitionSubstitutions as object).sort())
 })
+
+t.test('the outbox is relayed from its table stream, with partial batch failures and an on-failure queue, plus a scheduled backstop', async (t) => {
+  const outbox = template.Resources.OutboxTable?.Properties ?? {}
+  t.same(outbox.StreamSpecification, { StreamViewType: 'KEYS_ONLY' })
+  t.notOk(outbox.TimeToLiveSpecification, 'an unpublished event never expires')
+  const events = (template.Resources.OutboxRelayFunction?.Properties?.Events ?? {}) as Record<string, { Type: string; Properties: Record<string, unknown> }>
+  const stream = Object.values(events).find((event) => event.Type === 'DynamoDB')
+  t.same(stream?.Properties.Stream, { 'Fn::GetAtt': ['OutboxTable', 'StreamArn'] })
+  t.same(stream?.Properties.FunctionResponseTypes, ['ReportBatchItemFailures'])
+  t.same((stream?.Properties.DestinationConfig as { OnFailure?: { Destination?: unknown } }).OnFailure?.Destination, { 'Fn::GetAtt': ['OutboxRelayDeadLetterQueue', 'Arn'] })
+  t.ok(Object.values(events).some((event) => event.Type === 'Schedule'), 'a scheduled backstop')
+})
+
+t.test('the recovery sweeper runs on a schedule and may describe and start the saga executions', async (t) => {
+  const sweeper = template.Resources.RecoverySweeperFunction?.Properties ?? {}
+  t.equal(sweeper.Handler, 'workers/recovery-sweeper.handler')
+  const events = Object.values((sweeper.Events ?? {}) as Record<string, { Type: string; Properties: { Schedule?: string } }>)
+  t.same(events.map((event) => [event.Type, event.Properties.Schedule]), [['Schedule', 'rate(1 minute)']])
+  const policies = JSON.stringify(sweeper.Policies)
+  t.match(policies, /StepFunctionsExecutionPolicy/)
+  t.match(policies, /states:DescribeExecution/)
+  const orders = template.Resources.OrdersTable?.Properties?.GlobalSecondaryIndexes as Array<{ IndexName: string; KeySchema: Array<{ AttributeName: string }> }>
+  t.same(orders.find((index) => index.IndexName === 'byStatus')?.KeySchema.map((key) => key.AttributeName), ['status', 'createdAt'], 'stranded orders are found by index, never by a scan')
+})

@@ -279,5 +279,7 @@ function unavailable(payment: Payment): ServiceUnavailableError {
 }
 
 function notAwaiting(order: Pick<Order, 'status'>): ConflictError {
-  return new ConflictError(`The order is ${order.status}, not awaiting payment.`, { currentStatus: order.status })
+  // Awaiting payment yet not payable: its payment window has closed (it is being cancelled).
+  const message = order.status === 'awaiting_payment' ? 'The payment window of this order has closed.' : `The order is ${order.status}, not awaiting payment.`
+  return new ConflictError(message, { currentStatus: order.status })
 }
