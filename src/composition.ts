@@ -115,7 +115,7 @@ export function createServices(config: Config, adapters: Adapters, logger: Logge
   const processedEvents = new DynamoProcessedEvents(documents, config.IDEMPOTENCY_TABLE)
   const notifications = new NotificationService(adapters.mailer, processedEvents, auth, config.PUBLIC_BASE_URL)
   const payments = new PaymentService(
-    new DynamoPaymentRepository(documents, config.PAYMENTS_TABLE),
+    new DynamoPaymentRepository(documents, config.PAYMENTS_TABLE, config.OUTBOX_TABLE),
     orderRepository,
     adapters.paymentGateway,
     events,
@@ -142,7 +142,7 @@ export function createServices(config: Config, adapters: Adapters, logger: Logge
     saga,
     payments,
     { orderStateMachineArn: config.ORDER_STATE_MACHINE_ARN, paymentWindowSeconds: config.PAYMENT_WINDOW_SECONDS, graceSeconds: config.RECOVERY_GRACE_SECONDS },
-    (error, orderId) => logger.warn({ err: error, orderId }, 'recovery sweeper: order left for the next run')
+    (error, id) => logger.warn({ err: error, id }, 'recovery sweeper: left for the next run')
   )
   return {
     health: new HealthService([new TableStoreProbe(adapters.dynamodb, config.USERS_TABLE)]),

@@ -3,7 +3,7 @@
 // (recorded here), Retry and Catch see the functions' error names, callback tasks resume on
 // sendTaskSuccess/sendTaskFailure and time out with States.Timeout, API errors carry SFN's names.
 // With a data folder, executions survive a restart and those in flight resume where they were.
-import { mkdtempSync, rmSync } from 'node:fs'
+import { cpSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -277,9 +277,12 @@ t.test('with a data folder: after a restart, ended executions stay ended and tho
   const expiring = await startOrder(before.workflow, 'o-12', 4)
   const oldToken = tokenOf(before.callsTo('AwaitPaymentFunction').find((call) => call.event.orderId === 'o-11'))
   await new Promise((resolve) => setTimeout(resolve, 2000)) // half of o-12's payment window passes
-  await before.workflow.close() // as a crash: nothing is marked ended
+  // The files as a SIGKILL would leave them now; the runner then stops (it must not run on as well).
+  const crashed = dataFolder(t)
+  cpSync(dataDir, crashed, { recursive: true })
+  await before.workflow.close()
 
-  const after = setup(t, {}, dataDir)
+  const after = setup(t, {}, crashed)
   t.match(
     after.workflow.executions().map(({ name, status, input }) => ({ name, status, input })),
     [
@@ -316,7 +319,7 @@ t.test('with a data folder: after a restart, ended executions stay ended and tho
   t.ok(waited < 3500, `timed out at the deadline it had (after ${waited} ms), not a full 4 s window after the restart`)
   await after.workflow.close()
 
-  const third = setup(t, {}, dataDir)
+  const third = setup(t, {}, crashed)
   t.same(
     third.workflow.executions().map(({ name, status }) => ({ name, status })),
     [
@@ -331,10 +334,12 @@ t.test('with a data folder: after a restart, ended executions stay ended and tho
 
 t.test('with a data folder: an execution cut off before its first state runs from the start', async (t) => {
   const dataDir = dataFolder(t)
-  const before = setup(t, { ReserveFunction: () => new Promise(() => undefined) }, dataDir)
+  let release: (value: unknown) => void = () => undefined
+  const before = setup(t, { ReserveFunction: () => new Promise((resolve) => (release = resolve)) }, dataDir)
   await before.workflow.start(orderWorkflow, { orderId: 'o-13', paymentWindowSeconds: 300 }, { name: 'order-o-13', correlationId: 'corr-o-13' })
   await new Promise((resolve) => setTimeout(resolve, 50))
   await before.workflow.close()
+  release({ reserved: true }) // the function ends after the crash (its result lost with the run)
 
   const after = setup(t, {}, dataDir)
   t.equal(after.workflow.resume(), 1)

@@ -11,18 +11,23 @@ import { openShop } from './helpers/orders'
 import { bearer, uniqueEmail } from './helpers/users'
 
 const adminEmail = uniqueEmail('admin')
-const WINDOW_SECONDS = 2
+const WINDOW_SECONDS = 1
 const ORDERS = 24
 /** How long each Stripe PaymentIntent call takes: the payment is in flight for this long. */
-const STRIPE_LATENCY_MS = 300
-/** Payments are fired from this many ms before the window's end to this many after. */
-const EDGE_FROM_MS = -900
-const EDGE_TO_MS = 150
+const STRIPE_LATENCY_MS = 400
+/**
+ * Payments are fired from this many ms after their order started awaiting payment to this many: over
+ * the whole window and past its end. Wherever the window's timer really ends (the saga starts it a
+ * little before the order's write), the payments fired in the STRIPE_LATENCY_MS before it are in
+ * flight when it ends.
+ */
+const FIRE_FROM_MS = 0
+const FIRE_TO_MS = WINDOW_SECONDS * 1000 + 150
 const DEADLINE_MS = 60_000
 
 interface EdgePayment {
   orderId: string
-  /** When it was fired, relative to the window's end as the test sees it (ms). */
+  /** When it was fired, in ms after its order started awaiting payment. */
   offset: number
   /** How much later than planned it was fired (ms). */
   late: number
@@ -38,14 +43,13 @@ t.test('payments at the edge of the payment window: a 200 succeeded always ends 
   const customer = await shop.customer()
   runtime.stripe.paymentIntentDelayMs = STRIPE_LATENCY_MS
 
-  // Orders placed one after another, so their windows end at different times; each payment is fired
-  // at its own offset around its order's window end (the window starts when the saga's AwaitPayment
-  // stores its token: the order's move to awaiting_payment).
+  // Orders placed one after another; each payment is fired at its own offset after its order's move
+  // to awaiting_payment (when the saga's AwaitPayment stored its token: the window's start).
   const payments: Array<Promise<EdgePayment>> = []
   for (let index = 0; index < ORDERS; index++) {
     const placed = await shop.place(customer.token, [{ productId: (products[index % products.length] as { id: string }).id, quantity: 1 }])
     if (placed.statusCode !== 201) throw new Error(`place: ${placed.statusCode}`)
-    const offset = EDGE_FROM_MS + Math.round(((EDGE_TO_MS - EDGE_FROM_MS) * index) / (ORDERS - 1))
+    const offset = FIRE_FROM_MS + Math.round(((FIRE_TO_MS - FIRE_FROM_MS) * index) / (ORDERS - 1))
     payments.push(payAtEdge((placed.body.order as { id: string }).id, offset))
   }
   const results = await Promise.all(payments)
@@ -81,8 +85,17 @@ t.test('payments at the edge of the payment window: a 200 succeeded always ends 
       for (const intent of charged) t.equal(refundedAmount(intent.id), 0, 'a confirmed order keeps its charge')
     }
   }
-  t.comment(`${succeeded} payments succeeded, ${refused} refused after the window closed, of ${ORDERS}`)
+  // Orders confirmed through the saga's timeout path (ReconcilePayment): their payment took the order
+  // before the window ended but was not confirmed by then, most of them in flight at Stripe (the race
+  // of defect 5, which the code before the fix lost).
+  const wonAfterTimeout = runtime.workflow
+    .executions()
+    .filter((execution) => orderIds.includes(execution.name))
+    .filter((execution) => (execution.output as { error?: { Error?: string }; payment?: { paid?: boolean } } | undefined)?.error?.Error === 'States.Timeout')
+    .filter((execution) => (execution.output as { payment?: { paid?: boolean } }).payment?.paid === true).length
+  t.comment(`${succeeded} payments succeeded (${wonAfterTimeout} of them confirmed after the window ended), ${refused} refused after it closed, of ${ORDERS}`)
   t.ok(succeeded > 0 && refused > 0, 'the payments straddled the window end')
+  t.ok(wonAfterTimeout > 0, 'some payments were decided after the window ended')
 
   async function payAtEdge(orderId: string, offset: number): Promise<EdgePayment> {
     let order: Order | undefined
@@ -92,7 +105,7 @@ t.test('payments at the edge of the payment window: a 200 succeeded always ends 
       await sleep(10)
     }
     if (order?.status !== 'awaiting_payment') throw new Error(`order ${orderId} never awaited payment`)
-    const fireAt = Date.parse(order.updatedAt) + WINDOW_SECONDS * 1000 + offset
+    const fireAt = Date.parse(order.updatedAt) + offset
     await sleep(Math.max(0, fireAt - Date.now()))
     const late = Date.now() - fireAt
     const res = await app.inject({

@@ -58,8 +58,10 @@ async function setup(t: Test) {
     const res = await app.inject({ method: 'GET', url: `/payments/${paymentId}`, headers: bearer(shop.adminToken) })
     return res.json().payment
   }
-  const refundsPublished = (paymentId: string) =>
-    published.filter((event) => event.eventType === 'PAYMENT_REFUNDED' && event.data.paymentId === paymentId)
+  // Distinct events: the outbox relay is at-least-once, so one event may be delivered twice.
+  const refundsPublished = (paymentId: string) => [
+    ...new Set(published.filter((event) => event.eventType === 'PAYMENT_REFUNDED' && event.data.paymentId === paymentId).map((event) => event.eventId))
+  ]
   const adminRefund = (paymentId: string, body: Record<string, unknown>, key: string, token = shop.adminToken) =>
     app.inject({ method: 'POST', url: `/payments/${paymentId}/refunds`, headers: { ...bearer(token), 'idempotency-key': key }, payload: body })
   const sweep = () => runtime.services.payments.retryPendingRefunds('test-sweep')
@@ -183,6 +185,23 @@ t.test('admin refunds: partial then the rest; over-refund 409; not refundable 40
   const notYet = await adminRefund(open.json().paymentId, { amount: 100, reason: 'x' }, 'refund-i')
   t.equal(notYet.statusCode, 409)
   t.equal(notYet.json().currentStatus, 'requires_action')
+})
+
+t.test('an admin refund while Stripe fails → 201 pending; the sweep completes it', async (t) => {
+  const { runtime, paidOrder, payment, refundsPublished, adminRefund, sweep } = await setup(t)
+  const { paymentId } = await paidOrder()
+  runtime.faults.set({ 'stripe.refunds': 'fail' })
+  const asked = await adminRefund(paymentId, { amount: 600, reason: 'late delivery' }, 'late-1')
+  t.equal(asked.statusCode, 201)
+  t.equal(asked.json().refund.status, 'pending')
+  t.match(await payment(paymentId), { status: 'refund_pending', amountRefunded: 0 })
+  t.equal((await adminRefund(paymentId, { amount: 100, reason: 'more' }, 'late-2')).statusCode, 409, 'one refund at a time')
+  runtime.faults.set({ 'stripe.refunds': 'ok' })
+  t.same(await sweep(), { completed: 1, pending: 0, failed: 0 })
+  await runtime.idle()
+  t.match(await payment(paymentId), { status: 'partially_refunded', amountRefunded: 600, refunds: [{ amount: 600, status: 'succeeded' }] })
+  t.same(runtime.stripe.refunds().map((refund) => refund.amount), [600])
+  t.equal(refundsPublished(paymentId).length, 1)
 })
 
 t.test('a dashboard refund (charge.refunded, amount_refunded < amount) is recorded as partial', async (t) => {

@@ -219,7 +219,7 @@ async function scenario(t: Test, task: string, pay: boolean) {
   if (!execution) throw new Error('no execution')
   const summary = await Promise.race([
     runtime.workflow.finished(execution.executionArn),
-    sleep(SETTLE_TIMEOUT_MS).then(() => {
+    sleep(SETTLE_TIMEOUT_MS, undefined, { ref: false }).then(() => {
       throw new Error(`the saga did not end within ${SETTLE_TIMEOUT_MS} ms`)
     })
   ])

@@ -88,7 +88,14 @@ export interface ProviderRefund {
 
 /** The provider made the refund. */
 export function withRefundSucceeded(payment: Payment, refundId: string, made: ProviderRefund, now: string): RefundState | undefined {
-  const refunds = changeRefund(payment, refundId, now, () => ({ status: 'succeeded', amount: made.amount, gatewayRefundId: made.gatewayRefundId, nextAttemptAt: undefined, lastError: undefined }))
+  const refunds = changeRefund(payment, refundId, now, (refund) => ({
+    status: 'succeeded',
+    amount: made.amount,
+    gatewayRefundId: made.gatewayRefundId,
+    attempts: refund.attempts + 1,
+    nextAttemptAt: undefined,
+    lastError: undefined
+  }))
   if (!refunds) return undefined
   // The provider's running total counts refunds made elsewhere (its dashboard) too; without it, ours
   // are a lower bound. Never down: a charge.refunded webhook may already have reported more.

@@ -2,6 +2,7 @@
 // allowed previous statuses); its refund state changes by read-modify-write under an optimistic lock.
 import type { Payment, PaymentStatus } from '../domain/payment'
 import type { RefundState } from '../domain/refund'
+import type { OutboxEntry } from './outbox'
 
 export interface PaymentChange {
   to: PaymentStatus
@@ -17,9 +18,10 @@ export interface PaymentRepository {
   move(id: string, change: PaymentChange): Promise<Payment | undefined>
   /**
    * Stores the refund state `next` if the payment is still as `read` (same status and refund
-   * revision); the updated payment, or undefined when it changed meanwhile (re-read and decide again).
+   * revision), with `events` in the same transaction (the outbox); the updated payment, or undefined
+   * when it changed meanwhile (re-read and decide again).
    */
-  saveRefunds(read: Payment, next: RefundState): Promise<Payment | undefined>
+  saveRefunds(read: Payment, next: RefundState, events?: OutboxEntry[]): Promise<Payment | undefined>
   /** Payments in `status`, least recently updated first (index byStatus; never a scan). */
   listByStatus(status: PaymentStatus, limit: number): Promise<Payment[]>
 }

@@ -62,7 +62,7 @@ export class PaymentService {
       apply: (paymentId, outcome, correlationId) => this.apply(paymentId, outcome, correlationId),
       publish: (type, payment, correlationId) => this.publish(type, payment, correlationId)
     })
-    this.refunds = new Refunds(payments, orders, gateway, events, paymentEventsTopicArn, (payment, correlationId) => this.settleUndecided(payment, correlationId))
+    this.refunds = new Refunds(payments, orders, gateway, paymentEventsTopicArn, (payment, correlationId) => this.settleUndecided(payment, correlationId))
   }
 
   private readonly refunds: Refunds
@@ -146,11 +146,12 @@ export class PaymentService {
     }
     const paymentId = intent.metadata.paymentId
     const payment = paymentId ? await this.payments.get(paymentId) : undefined
-    if (!payment || (payment.gatewayPaymentId && payment.gatewayPaymentId !== intent.id)) return `payment intent ${intent.id} is not one of our payments`
+    if (!payment) return `payment intent ${intent.id} is not one of our payments`
     if (!refunded) {
       await this.apply(payment.id, intent, correlationId)
       return undefined
     }
+    if (payment.gatewayPaymentId && payment.gatewayPaymentId !== intent.id) return `payment intent ${intent.id} is not the one of payment ${payment.id}`
     if (event.amountRefunded === undefined) return 'charge.refunded without amount_refunded'
     // A refund means the charge succeeded: bring our record there first if its own event is late.
     if (!isCharged(payment)) await this.apply(payment.id, intent, correlationId)

@@ -24,7 +24,7 @@ export interface RecoverySettings {
 }
 
 export interface RefundRecovery {
-  retryPendingRefunds(correlationId: string): Promise<{ completed: number; pending: number; failed: number }>
+  retryPendingRefunds(correlationId: string, onError?: (error: unknown, id: string) => void): Promise<{ completed: number; pending: number; failed: number }>
 }
 
 export interface SweepResult {
@@ -49,7 +49,8 @@ export class RecoverySweeper {
     private readonly saga: OrderSaga,
     private readonly refunds: RefundRecovery,
     private readonly settings: RecoverySettings,
-    private readonly onError: (error: unknown, orderId: string) => void = () => undefined
+    /** Told of each order or payment left for the next run, and why. */
+    private readonly onError: (error: unknown, id: string) => void = () => undefined
   ) {}
 
   async sweep(correlationId: string, now = Date.now()): Promise<SweepResult> {
@@ -69,7 +70,12 @@ export class RecoverySweeper {
         }
       }
     }
-    result.refunds = await this.refunds.retryPendingRefunds(correlationId)
+    try {
+      result.refunds = await this.refunds.retryPendingRefunds(correlationId, this.onError)
+    } catch (error) {
+      // The store is down, say: the orders above were handled; refunds wait for the next run.
+      this.onError(error, 'refunds')
+    }
     return result
   }
 

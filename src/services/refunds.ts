@@ -5,8 +5,8 @@
 // sweeper); a refusal for good is recorded `failed` with the reason and never retried. A cancelled
 // order that may have been paid carries refundDueAt (written by the cancel itself) until an intent is
 // written for every payment of it, which closes the crash window between the cancel and the intent.
-// PAYMENT_REFUNDED is published by the write that raises amountRefunded, and only by it: once per
-// money movement, whether our call or the provider's webhook reports it first.
+// PAYMENT_REFUNDED is written (transactional outbox) by the write that raises amountRefunded, and only
+// by it: once per money movement, whether our call or the provider's webhook reports it first.
 import { createHash } from 'node:crypto'
 import { ConflictError, IdempotencyKeyReuseError, NotFoundError } from '../domain/errors'
 import type { Order } from '../domain/order'
@@ -23,8 +23,8 @@ import {
   type RefundState,
   type RefundStatus
 } from '../domain/refund'
-import type { EventBus } from '../ports/event-bus'
 import type { OrderRepository } from '../ports/order-repository'
+import type { OutboxEntry } from '../ports/outbox'
 import { PaymentGatewayError, type PaymentGatewayErrorKind, type PaymentGateway } from '../ports/payment-gateway'
 import type { PaymentRepository } from '../ports/payment-repository'
 import { EventType, newEvent } from './events'
@@ -67,7 +67,6 @@ export class Refunds {
     private readonly payments: PaymentRepository,
     private readonly orders: OrderRepository,
     private readonly gateway: PaymentGateway,
-    private readonly events: EventBus,
     private readonly paymentEventsTopicArn: string,
     /** Asks the provider about an undecided payment (processing, requires_action) and applies its answer. */
     private readonly settle: (payment: Payment, correlationId: string) => Promise<void>,
@@ -242,6 +241,7 @@ export class Refunds {
           idempotencyKey: `refund:${refund.id}`,
           metadata: { paymentId: payment.id, orderId: payment.orderId, refundId: refund.id }
         })
+        // A refund Stripe answers `pending` is accepted: the money is on its way (amount_refunded counts it).
         next =
           made.status === 'failed'
             ? (fresh) => withRefundFailed(fresh, refundId, { code: 'refund_failed', message: 'The payment provider reports the refund as failed.', chargeFullyRefunded: false }, now)
@@ -272,19 +272,19 @@ export class Refunds {
       if (!payment) throw new NotFoundError('Payment not found.')
       const state = next(payment)
       if (!state) return payment
-      const saved = await this.payments.saveRefunds(payment, state)
-      if (!saved) continue
-      const refundedNow = (saved.amountRefunded ?? 0) - (payment.amountRefunded ?? 0)
-      if (refundedNow > 0) await this.publishRefunded(saved, refundedNow, correlationId)
-      return saved
+      const refundedNow = state.amountRefunded - (payment.amountRefunded ?? 0)
+      // The event goes in the same transaction as the write that raises amountRefunded (the outbox).
+      const events = refundedNow > 0 ? [this.refunded({ ...payment, ...state }, refundedNow, correlationId)] : []
+      const saved = await this.payments.saveRefunds(payment, state, events)
+      if (saved) return saved
     }
     throw new ConflictError('The payment is changing; try again.')
   }
 
-  private async publishRefunded(payment: Payment, refundedNow: number, correlationId: string): Promise<void> {
-    await this.events.publish(
-      this.paymentEventsTopicArn,
-      newEvent(
+  private refunded(payment: Payment, refundedNow: number, correlationId: string): OutboxEntry {
+    return {
+      topicArn: this.paymentEventsTopicArn,
+      event: newEvent(
         EventType.PAYMENT_REFUNDED,
         {
           paymentId: payment.id,
@@ -298,7 +298,7 @@ export class Refunds {
         },
         correlationId
       )
-    )
+    }
   }
 
   private isoNow(): string {

@@ -1,14 +1,18 @@
 // PaymentRepository on DynamoDB: the payments table (key `id`, indexes `byOrder`, `byStatus`).
-import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
+import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import { paymentPredecessors, type Payment, type PaymentStatus } from '../../domain/payment'
 import type { RefundState } from '../../domain/refund'
+import type { OutboxEntry } from '../../ports/outbox'
 import type { PaymentChange, PaymentRepository } from '../../ports/payment-repository'
-import { putIfAbsent, updateIf } from './conditional'
+import { isConditionFailed, putIfAbsent, updateIf } from './conditional'
+import { outboxPut } from './outbox-store'
 
 export class DynamoPaymentRepository implements PaymentRepository {
   constructor(
     private readonly documents: DynamoDBDocumentClient,
-    private readonly tableName: string
+    private readonly tableName: string,
+    /** Where events written with a change go (the transactional outbox); needed only by writes that carry events. */
+    private readonly outboxTable?: string
   ) {}
 
   create(payment: Payment): Promise<boolean> {
@@ -49,9 +53,10 @@ export class DynamoPaymentRepository implements PaymentRepository {
     })) as Payment | undefined
   }
 
-  async saveRefunds(read: Payment, next: RefundState): Promise<Payment | undefined> {
+  async saveRefunds(read: Payment, next: RefundState, events: OutboxEntry[] = []): Promise<Payment | undefined> {
     const revision = read.refundRevision ?? 0
-    return (await updateIf(this.documents, {
+    const now = new Date().toISOString()
+    const update = {
       TableName: this.tableName,
       Key: { id: read.id },
       ConditionExpression: `attribute_exists(id) AND #status = :read AND ${revision === 0 ? 'attribute_not_exists(refundRevision)' : 'refundRevision = :revision'}`,
@@ -64,9 +69,21 @@ export class DynamoPaymentRepository implements PaymentRepository {
         ':amountRefunded': next.amountRefunded,
         ':refunds': next.refunds,
         ':next': revision + 1,
-        ':now': new Date().toISOString()
+        ':now': now
       }
-    })) as Payment | undefined
+    }
+    if (events.length > 0 && !this.outboxTable) throw new Error('DynamoPaymentRepository was built without an outbox table, but a write carries events')
+    try {
+      // With events: one transaction, so the change is never stored without the event that reports it.
+      if (events.length === 0) await this.documents.send(new UpdateCommand(update))
+      else await this.documents.send(new TransactWriteCommand({ TransactItems: [{ Update: update }, ...events.map((entry) => outboxPut(this.outboxTable as string, entry))] }))
+    } catch (error) {
+      // The condition did not hold, or a concurrent transaction on the payment won: re-read and decide again.
+      if (isConditionFailed(error)) return undefined
+      throw error
+    }
+    // Exactly what the conditional write stored.
+    return { ...read, ...next, refundRevision: revision + 1, updatedAt: now }
   }
 
   async listByStatus(status: PaymentStatus, limit: number): Promise<Payment[]> {
