@@ -82,7 +82,7 @@ export function createServices(config: Config, adapters: Adapters, logger: Logge
   const { documents } = adapters
   // Every event goes through the outbox-backed bus: a failed publish is deferred, not lost.
   const events = new OutboxEventBus(adapters.eventBus, new DynamoOutbox(documents, config.OUTBOX_TABLE), logger)
-  const userRepository = new DynamoUserRepository(documents, config.USERS_TABLE)
+  const userRepository = new DynamoUserRepository(documents, config.USERS_TABLE, config.OUTBOX_TABLE)
   // The cursor key is derived from JWT_SECRET (HMAC with a fixed label, for domain separation), so
   // no second secret is needed and a cursor MAC can never double as a token signature.
   const cursors = new CursorCodec(createHmac('sha256', config.JWT_SECRET).update('cursor').digest('hex'))

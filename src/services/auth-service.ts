@@ -2,7 +2,7 @@
 // Login never reveals whether an account exists: unknown email and wrong password take the same
 // path (same bcrypt work, same counters, same error).
 import { randomUUID } from 'node:crypto'
-import { ServiceUnavailableError, TooManyRequestsError, UnauthorizedError, ValidationError } from '../domain/errors'
+import { TooManyRequestsError, UnauthorizedError, ValidationError } from '../domain/errors'
 import { normaliseEmail, publicUser, type Principal, type Role, type User } from '../domain/user'
 import type { AttemptCounter } from '../ports/attempt-counter'
 import type { EventBus } from '../ports/event-bus'
@@ -61,19 +61,11 @@ export class AuthService {
       updatedAt: now,
       passwordHash: await this.passwords.hash(input.password)
     }
-    await this.users.create(record)
     const user = publicUser(record)
-    try {
-      await this.events.publish(
-        this.settings.userEventsTopicArn,
-        newEvent(EventType.USER_CREATED, { userId: user.id, email: user.email, firstName: user.firstName }, correlationId)
-      )
-    } catch {
-      // No account without its USER_CREATED (and so its verification email): undo the write, and the
-      // client's retry of the registration starts clean.
-      await this.users.remove(email, user.id)
-      throw new ServiceUnavailableError('Registration is temporarily unavailable; please retry.')
-    }
+    // No account without its USER_CREATED (and so its verification email): both in one transaction.
+    await this.users.create(record, [
+      { topicArn: this.settings.userEventsTopicArn, event: newEvent(EventType.USER_CREATED, { userId: user.id, email: user.email, firstName: user.firstName }, correlationId) }
+    ])
     return user
   }
 

@@ -1,27 +1,36 @@
 // UserRepository on DynamoDB: the users table is keyed by normalised email (so registration is one
 // conditional put), with the `byId` index for lookups by id.
-import { DeleteCommand, GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
+import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import { ConflictError } from '../../domain/errors'
 import type { UserRecord } from '../../domain/user'
+import type { OutboxEntry } from '../../ports/outbox'
 import type { UserRepository } from '../../ports/user-repository'
-import { putIfAbsent, updateIf } from './conditional'
+import { isConditionFailed, updateIf } from './conditional'
+import { outboxPut } from './outbox-store'
 
 export class DynamoUserRepository implements UserRepository {
   constructor(
     private readonly documents: DynamoDBDocumentClient,
-    private readonly tableName: string
+    private readonly tableName: string,
+    /** The transactional outbox: USER_CREATED is written with the account. */
+    private readonly outboxTable: string
   ) {}
 
-  async create(user: UserRecord): Promise<void> {
-    if (!(await putIfAbsent(this.documents, this.tableName, { ...user }, 'email'))) {
-      throw new ConflictError('An account with this email already exists.')
+  async create(user: UserRecord, events: OutboxEntry[]): Promise<void> {
+    try {
+      await this.documents.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Put: { TableName: this.tableName, Item: { ...user }, ConditionExpression: 'attribute_not_exists(email)' } },
+            ...events.map((entry) => outboxPut(this.outboxTable, entry))
+          ]
+        })
+      )
+    } catch (error) {
+      // Taken, or being registered by a concurrent request right now: either way not this one's.
+      if (isConditionFailed(error)) throw new ConflictError('An account with this email already exists.')
+      throw error
     }
-  }
-
-  async remove(email: string, id: string): Promise<void> {
-    await this.documents.send(
-      new DeleteCommand({ TableName: this.tableName, Key: { email }, ConditionExpression: 'id = :id', ExpressionAttributeValues: { ':id': id } })
-    )
   }
 
   async findByEmail(email: string): Promise<UserRecord | undefined> {

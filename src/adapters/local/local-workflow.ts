@@ -121,9 +121,17 @@ export function createLocalWorkflow(options: LocalWorkflowOptions): LocalWorkflo
       openDeadlines: new Map()
     })
   }
-  /** Writes the record as it is now; not after close(), so what close() aborts stays RUNNING. */
+  /**
+   * Writes the record as it is now; not after close(), so what close() aborts stays RUNNING. A
+   * failed write is logged, not thrown: the run goes on (a restart would resume it from further back).
+   */
   const persist = (record: ExecutionRecord) => {
-    if (!closed) store?.save(record.summary, record.checkpoint)
+    if (closed || !store) return
+    try {
+      store.save(record.summary, record.checkpoint)
+    } catch (error) {
+      options.log?.error({ ...logFields(record.summary), err: error }, 'workflow execution could not be saved')
+    }
   }
   const tokens = new TaskTokens((executionArn) => records.has(executionArn))
   let idleWaiters: Array<() => void> = []
@@ -248,10 +256,11 @@ export function createLocalWorkflow(options: LocalWorkflowOptions): LocalWorkflo
         input: JSON.parse(text) as Record<string, unknown>,
         startDate: new Date()
       }
+      // Saved before StartExecution answers (an execution started is never lost); if that fails, it is not started.
+      store?.save(summary, undefined)
       const record: ExecutionRecord = { summary, parked: 0, abort: () => undefined, done: Promise.resolve(summary), openDeadlines: new Map() }
       records.set(executionArn, record)
       running.add(record)
-      persist(record) // before StartExecution answers: an execution started is never lost
       options.log?.info({ ...logFields(summary), stateMachine: entry.machine.logicalId }, 'workflow execution started')
       launch(entry, record)
       return { executionArn }
