@@ -78,3 +78,29 @@ t.test('the recovery sweeper runs on a schedule and may describe and start the s
   const orders = template.Resources.OrdersTable?.Properties?.GlobalSecondaryIndexes as Array<{ IndexName: string; KeySchema: Array<{ AttributeName: string }> }>
   t.same(orders.find((index) => index.IndexName === 'byStatus')?.KeySchema.map((key) => key.AttributeName), ['status', 'createdAt'], 'stranded orders are found by index, never by a scan')
 })
+
+t.test('the task-token callbacks (states:SendTask*) are granted on Resource "*", the only resource IAM accepts for them', async (t) => {
+  interface Statement {
+    Effect?: string
+    Action?: string | string[]
+    Resource?: unknown
+  }
+  const granted = new Map<string, Set<string>>()
+  for (const [id, fn] of resourcesOfType(template, 'AWS::Serverless::Function')) {
+    const policies = (fn.Properties?.Policies ?? []) as Array<{ Statement?: Statement[] }>
+    for (const statement of policies.flatMap((policy) => policy.Statement ?? [])) {
+      const actions = [statement.Action ?? []].flat()
+      const callbacks = actions.filter((action) => /^states:SendTask/.test(action))
+      if (callbacks.length === 0) continue
+      // A state machine or execution ARN here denies every call: payments would never resume the saga.
+      t.equal(statement.Resource, '*', `${id}: ${callbacks.join(', ')} on "*"`)
+      t.same(actions, callbacks, `${id}: the "*" statement grants the callbacks only`)
+      for (const action of callbacks) granted.set(id, (granted.get(id) ?? new Set()).add(action))
+    }
+  }
+  // Who resumes or fails a waiting saga: the API (payments, cancels), the saga's own cancel step, the
+  // payment-event consumer.
+  for (const id of ['ApiFunction', 'OrderSagaFunction', 'OrderEventsFunction']) {
+    t.same([...(granted.get(id) ?? [])].sort(), ['states:SendTaskFailure', 'states:SendTaskSuccess'], `${id} may call back`)
+  }
+})

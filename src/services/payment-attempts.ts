@@ -93,7 +93,10 @@ export class PaymentAttempts {
    */
   async reconcile(order: Order, correlationId: string): Promise<{ paid: boolean; paymentId: string | null }> {
     for (let round = 0; round < MAX_ROUNDS; round++) {
-      if ((await this.orders.closePaymentWindow(order.id)) !== 'locked') return { paid: false, paymentId: null }
+      if ((await this.orders.closePaymentWindow(order.id)) !== 'locked') {
+        await this.abandonStrays(order.id, undefined)
+        return { paid: false, paymentId: null }
+      }
       const current = await this.orders.get(order.id)
       const lockId = current?.paymentLock
       if (!lockId) continue
@@ -118,6 +121,7 @@ export class PaymentAttempts {
       }
       // The window wins (3-D Secure not completed in time, or undecidable). The attempt keeps the lock:
       // the cancel that follows refunds it if it has been charged by then, refundIfOrderGone later.
+      await this.abandonStrays(order.id, settled.id)
       return { paid: false, paymentId: null }
     }
     throw new PaymentInFlightError(`order ${order.id} keeps being taken by new payments`)
@@ -208,7 +212,7 @@ export class PaymentAttempts {
    * provider id, or learnt by replaying its request (same key and parameters: the original outcome,
    * or the charge made now). Throws PaymentGatewayError when the provider cannot say.
    */
-  private async settle(payment: Payment, correlationId: string): Promise<Payment> {
+  async settle(payment: Payment, correlationId: string): Promise<Payment> {
     if (payment.status === 'failed') {
       // A crash between the failure and letting go of the order.
       await this.orders.unlockPayment(payment.orderId, payment.id)
@@ -233,6 +237,18 @@ export class PaymentAttempts {
     if (!moved) return
     await this.orders.unlockPayment(moved.orderId, moved.id)
     await this.hooks.publish(EventType.PAYMENT_FAILED, moved, correlationId)
+  }
+
+  /**
+   * Once the window is closed (or lost to `holderId`), attempts still `processing` that do not hold the
+   * order never reached the provider (an attempt calls it only while holding the order, and lets go
+   * only once failed): e.g. another key answered 503 while the holder could not be settled. They end
+   * here, so the cancelled order has no attempt left looking undecided.
+   */
+  private async abandonStrays(orderId: string, holderId: string | undefined): Promise<void> {
+    for (const payment of await this.payments.listByOrder(orderId)) {
+      if (payment.status === 'processing' && payment.id !== holderId && !payment.gatewayPaymentId) await this.abandon(payment, 'The payment window closed.')
+    }
   }
 
   /** An attempt that never reached the provider ends (no event: nothing happened). */
