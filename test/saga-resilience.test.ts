@@ -148,7 +148,7 @@ t.test('the saga worker reports a transient failure under a name the ASL retries
 // ---- End to end: a real outage while the saga settles an order ----
 
 const SCALE = 1 / 20
-/** 3 s of scaled time: one minute of real retry schedule. The ASL before the fix gave up within 1.6 s. */
+/** 3 s here stand for a one-minute outage on the real retry schedule; the ASL before the fix gave up within 1.6 s. */
 const OUTAGE_MS = 3_000
 const PAYMENT_WINDOW_SECONDS = 2
 const SETTLE_TIMEOUT_MS = 60_000

@@ -15,7 +15,7 @@ export interface PaymentRepository {
   get(id: string): Promise<Payment | undefined>
   listByOrder(orderId: string): Promise<Payment[]>
   /** Applies the change if the payment's status allows it; the updated payment, or undefined if it did not. */
-  move(id: string, change: PaymentChange): Promise<Payment | undefined>
+  move(id: string, change: PaymentChange, events?: OutboxEntry[]): Promise<Payment | undefined>
   /**
    * Stores the refund state `next` if the payment is still as `read` (same status and refund
    * revision), with `events` in the same transaction (the outbox); the updated payment, or undefined

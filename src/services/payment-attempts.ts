@@ -29,7 +29,7 @@ import { ConflictError, IdempotencyKeyReuseError, PaymentDeclinedError, ServiceU
 import type { Order } from '../domain/order'
 import { isCharged, type Payment } from '../domain/payment'
 import type { OrderRepository } from '../ports/order-repository'
-import type { PaymentRepository } from '../ports/payment-repository'
+import type { PaymentChange, PaymentRepository } from '../ports/payment-repository'
 import { EventType } from './events'
 import type { PaymentResult } from './payment-service'
 
@@ -51,7 +51,8 @@ const MAX_ROUNDS = 3
 export interface AttemptHooks {
   /** PaymentService.apply: our record moved to the provider's outcome (events, unlock on failure, late-success refunds). */
   apply(paymentId: string, outcome: GatewayPayment, correlationId: string): Promise<Payment>
-  publish(type: EventType, payment: Payment, correlationId: string): Promise<void>
+  /** PaymentService.moveAndReport: the move and its event in one transaction. */
+  moveAndReport(paymentId: string, change: PaymentChange, type: EventType, correlationId: string): Promise<Payment | undefined>
 }
 
 export class PaymentAttempts {
@@ -233,10 +234,9 @@ export class PaymentAttempts {
 
   /** The provider refused the attempt's request: no charge. The order is let go and stays payable. */
   private async fail(payment: Payment, error: PaymentGatewayError, correlationId: string): Promise<void> {
-    const moved = await this.payments.move(payment.id, { to: 'failed', set: { failureMessage: `Refused by the payment provider (${error.code ?? error.kind}).` } })
-    if (!moved) return
-    await this.orders.unlockPayment(moved.orderId, moved.id)
-    await this.hooks.publish(EventType.PAYMENT_FAILED, moved, correlationId)
+    const change: PaymentChange = { to: 'failed', set: { failureMessage: `Refused by the payment provider (${error.code ?? error.kind}).` } }
+    const moved = await this.hooks.moveAndReport(payment.id, change, EventType.PAYMENT_FAILED, correlationId)
+    if (moved) await this.orders.unlockPayment(moved.orderId, moved.id)
   }
 
   /**

@@ -11,7 +11,7 @@ import type { Principal } from '../domain/user'
 import type { EventBus } from '../ports/event-bus'
 import type { OrderRepository } from '../ports/order-repository'
 import { PaymentGatewayError, WebhookSignatureError, type GatewayPayment, type GatewayWebhookEvent, type PaymentGateway } from '../ports/payment-gateway'
-import type { PaymentRepository } from '../ports/payment-repository'
+import type { PaymentChange, PaymentRepository } from '../ports/payment-repository'
 import type { ProcessedEvents } from '../ports/processed-events'
 import { EventType, newEvent } from './events'
 import { PaymentAttempts } from './payment-attempts'
@@ -60,7 +60,7 @@ export class PaymentService {
   ) {
     this.attempts = new PaymentAttempts(payments, orders, gateway, {
       apply: (paymentId, outcome, correlationId) => this.apply(paymentId, outcome, correlationId),
-      publish: (type, payment, correlationId) => this.publish(type, payment, correlationId)
+      moveAndReport: (paymentId, change, type, correlationId) => this.moveAndReport(paymentId, change, type, correlationId)
     })
     this.refunds = new Refunds(payments, orders, gateway, paymentEventsTopicArn, (payment, correlationId) => this.settleUndecided(payment, correlationId))
   }
@@ -184,23 +184,21 @@ export class PaymentService {
     let moved: Payment | undefined
     switch (outcome.status) {
       case 'succeeded':
-        moved = await this.payments.move(paymentId, { to: 'succeeded', set: common })
-        if (moved) await this.publish(EventType.PAYMENT_CONFIRMED, moved, correlationId)
+        moved = await this.moveAndReport(paymentId, { to: 'succeeded', set: common }, EventType.PAYMENT_CONFIRMED, correlationId)
         break
       case 'requires_action':
         moved = await this.payments.move(paymentId, { to: 'requires_action', set: common })
         break
       case 'failed':
       case 'canceled':
-        moved = await this.payments.move(paymentId, {
-          to: 'failed',
-          set: { ...common, declineCode: outcome.declineCode, failureMessage: outcome.failureMessage }
-        })
-        if (moved) {
-          // The order stays payable (with another card) until its payment window ends.
-          await this.orders.unlockPayment(moved.orderId, moved.id)
-          await this.publish(EventType.PAYMENT_FAILED, moved, correlationId)
-        }
+        moved = await this.moveAndReport(
+          paymentId,
+          { to: 'failed', set: { ...common, declineCode: outcome.declineCode, failureMessage: outcome.failureMessage } },
+          EventType.PAYMENT_FAILED,
+          correlationId
+        )
+        // The order stays payable (with another card) until its payment window ends.
+        if (moved) await this.orders.unlockPayment(moved.orderId, moved.id)
         break
       default:
         break
@@ -222,10 +220,18 @@ export class PaymentService {
     if (payment.gatewayPaymentId) await this.apply(payment.id, await this.gateway.getPayment(payment.gatewayPaymentId), correlationId)
   }
 
-  private async publish(type: EventType, payment: Payment, correlationId: string): Promise<void> {
-    await this.events.publish(
-      this.paymentEventsTopicArn,
-      newEvent(type, { paymentId: payment.id, orderId: payment.orderId, userId: payment.userId, amount: payment.amount, currency: payment.currency, status: payment.status }, correlationId)
+  /**
+   * Moves the payment and writes the event reporting the move in the same transaction (the outbox):
+   * only the write that moves it reports it, and no crash separates the two.
+   */
+  private async moveAndReport(paymentId: string, change: PaymentChange, type: EventType, correlationId: string): Promise<Payment | undefined> {
+    const current = await this.payments.get(paymentId)
+    if (!current) return undefined
+    const event = newEvent(
+      type,
+      { paymentId: current.id, orderId: current.orderId, userId: current.userId, amount: current.amount, currency: current.currency, status: change.to },
+      correlationId
     )
+    return this.payments.move(paymentId, change, [{ topicArn: this.paymentEventsTopicArn, event }])
   }
 }

@@ -1,8 +1,11 @@
 // Outbox on DynamoDB: one item per event not yet published, in the outbox table (its stream feeds the
 // relay). `outboxPut` is the same item as a transaction part, for repositories that write an event
 // together with the change it reports.
-import { DeleteCommand, GetCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
+import { DeleteCommand, GetCommand, PutCommand, ScanCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb'
+
+type ConditionalUpdate = UpdateCommandInput & { UpdateExpression: string }
 import type { Outbox, OutboxEntry, PendingEvent } from '../../ports/outbox'
+import { isConditionFailed } from './conditional'
 
 export function outboxItem(entry: OutboxEntry, now = Date.now()): PendingEvent & { eventId: string } {
   return { eventId: entry.event.eventId, topicArn: entry.topicArn, event: entry.event, writtenAt: now, attempts: 0 }
@@ -11,6 +14,22 @@ export function outboxItem(entry: OutboxEntry, now = Date.now()): PendingEvent &
 /** The outbox write as one item of a TransactWriteItems (never overwrites: event ids are unique). */
 export function outboxPut(tableName: string, entry: OutboxEntry) {
   return { Put: { TableName: tableName, Item: outboxItem(entry), ConditionExpression: 'attribute_not_exists(eventId)' } }
+}
+
+/**
+ * A conditional update and the events that report it, in one transaction (so the change is never
+ * stored without its events). False when the update's condition did not hold (or a concurrent
+ * transaction on the item won): the caller re-reads and decides again.
+ */
+export async function updateWithEvents(documents: DynamoDBDocumentClient, update: ConditionalUpdate, outboxTable: string | undefined, events: OutboxEntry[]): Promise<boolean> {
+  if (!outboxTable) throw new Error(`A write to ${update.TableName} carries events, but its repository was built without an outbox table`)
+  try {
+    await documents.send(new TransactWriteCommand({ TransactItems: [{ Update: update }, ...events.map((entry) => outboxPut(outboxTable, entry))] }))
+    return true
+  } catch (error) {
+    if (isConditionFailed(error)) return false
+    throw error
+  }
 }
 
 export class DynamoOutbox implements Outbox {

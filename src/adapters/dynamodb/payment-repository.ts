@@ -1,11 +1,11 @@
 // PaymentRepository on DynamoDB: the payments table (key `id`, indexes `byOrder`, `byStatus`).
-import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
+import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import { paymentPredecessors, type Payment, type PaymentStatus } from '../../domain/payment'
 import type { RefundState } from '../../domain/refund'
 import type { OutboxEntry } from '../../ports/outbox'
 import type { PaymentChange, PaymentRepository } from '../../ports/payment-repository'
-import { isConditionFailed, putIfAbsent, updateIf } from './conditional'
-import { outboxPut } from './outbox-store'
+import { putIfAbsent, updateIf } from './conditional'
+import { updateWithEvents } from './outbox-store'
 
 export class DynamoPaymentRepository implements PaymentRepository {
   constructor(
@@ -33,7 +33,7 @@ export class DynamoPaymentRepository implements PaymentRepository {
     return payments.filter((payment): payment is Payment => payment !== undefined)
   }
 
-  async move(id: string, change: PaymentChange): Promise<Payment | undefined> {
+  async move(id: string, change: PaymentChange, events: OutboxEntry[] = []): Promise<Payment | undefined> {
     const from = paymentPredecessors(change.to)
     const values: Record<string, unknown> = { ':to': change.to, ':now': new Date().toISOString() }
     from.forEach((status, index) => (values[`:from${index}`] = status))
@@ -43,14 +43,16 @@ export class DynamoPaymentRepository implements PaymentRepository {
       sets.push(`${field} = :${field}`)
       values[`:${field}`] = value
     }
-    return (await updateIf(this.documents, {
+    const update = {
       TableName: this.tableName,
       Key: { id },
       ConditionExpression: `attribute_exists(id) AND #status IN (${from.map((_, index) => `:from${index}`).join(', ')})`,
       UpdateExpression: `SET ${sets.join(', ')}`,
       ExpressionAttributeNames: { '#status': 'status' },
       ExpressionAttributeValues: values
-    })) as Payment | undefined
+    }
+    if (events.length === 0) return (await updateIf(this.documents, update)) as Payment | undefined
+    return (await updateWithEvents(this.documents, update, this.outboxTable, events)) ? this.get(id) : undefined
   }
 
   async saveRefunds(read: Payment, next: RefundState, events: OutboxEntry[] = []): Promise<Payment | undefined> {
@@ -72,15 +74,11 @@ export class DynamoPaymentRepository implements PaymentRepository {
         ':now': now
       }
     }
-    if (events.length > 0 && !this.outboxTable) throw new Error('DynamoPaymentRepository was built without an outbox table, but a write carries events')
-    try {
-      // With events: one transaction, so the change is never stored without the event that reports it.
-      if (events.length === 0) await this.documents.send(new UpdateCommand(update))
-      else await this.documents.send(new TransactWriteCommand({ TransactItems: [{ Update: update }, ...events.map((entry) => outboxPut(this.outboxTable as string, entry))] }))
-    } catch (error) {
-      // The condition did not hold, or a concurrent transaction on the payment won: re-read and decide again.
-      if (isConditionFailed(error)) return undefined
-      throw error
+    // The condition did not hold, or a concurrent transaction on the payment won: re-read and decide again.
+    if (events.length > 0) {
+      if (!(await updateWithEvents(this.documents, update, this.outboxTable, events))) return undefined
+    } else if (!(await updateIf(this.documents, update))) {
+      return undefined
     }
     // Exactly what the conditional write stored.
     return { ...read, ...next, refundRevision: revision + 1, updatedAt: now }
