@@ -159,10 +159,10 @@ t.test('tables from template.yaml: keys, indexes and TTL as declared; idempotent
   // A template changed since the tables were made (a persisted data folder) is reported, not ignored.
   const changed = structuredClone(template)
   const orders = changed.Resources.OrdersTable?.Properties as unknown as TemplateTable
-  orders.AttributeDefinitions.push({ AttributeName: 'status', AttributeType: 'S' })
-  orders.GlobalSecondaryIndexes?.push({ IndexName: 'byStatus', KeySchema: [{ AttributeName: 'status', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } })
+  orders.AttributeDefinitions.push({ AttributeName: 'userEmail', AttributeType: 'S' })
+  orders.GlobalSecondaryIndexes?.push({ IndexName: 'byEmail', KeySchema: [{ AttributeName: 'userEmail', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } })
   await t.rejects(createTablesFromTemplate(client, changed, names), {
-    message: 'Table ddb-test-orders in the local data differs from template.yaml (index byStatus missing). Delete the local data folder to recreate it.'
+    message: 'Table ddb-test-orders in the local data differs from template.yaml (index byEmail missing). Delete the local data folder to recreate it.'
   })
   const idempotency = structuredClone(template)
   const ttlSpec = (idempotency.Resources.IdempotencyTable?.Properties as unknown as TemplateTable).TimeToLiveSpecification

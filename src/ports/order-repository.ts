@@ -35,7 +35,7 @@ export interface OrderRepository {
   /** The user's orders, newest first. */
   listByUser(userId: string, limit: number, startKey?: Record<string, unknown>): Promise<OrderPage>
   /** Reserves stock for every line, all or nothing; repeating it never reserves twice. */
-  reserve(order: Order): Promise<ReserveOutcome>
+  reserve(order: Order, events?: OutboxEntry[]): Promise<ReserveOutcome>
   /**
    * Applies `change` if the order is still exactly as `order` says (status and reservation), writing
    * `events` (the transactional outbox) in the same transaction;

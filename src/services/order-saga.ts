@@ -38,10 +38,10 @@ export class OrderSaga {
 
   async reserveInventory(orderId: string, correlationId: string): Promise<{ outcome: 'reserved' | 'insufficient' | 'not_pending' }> {
     const order = await this.load(orderId)
-    const result = await this.orders.reserve(order)
-    if (result.outcome === 'reserved') {
-      await this.events.publish(this.orderEventsTopicArn, newEvent(EventType.INVENTORY_RESERVED, { orderId }, correlationId))
-    } else if (result.outcome === 'insufficient') {
+    // INVENTORY_RESERVED is written by the reservation's own transaction (a retry finds it done, event and all).
+    const reserved = { topicArn: this.orderEventsTopicArn, event: newEvent(EventType.INVENTORY_RESERVED, { orderId }, correlationId) }
+    const result = await this.orders.reserve(order, [reserved])
+    if (result.outcome === 'insufficient') {
       await this.events.publish(this.orderEventsTopicArn, newEvent(EventType.INVENTORY_INSUFFICIENT, { orderId, productIds: result.productIds }, correlationId))
     }
     return { outcome: result.outcome }

@@ -83,7 +83,7 @@ export class DynamoOrderRepository implements OrderRepository {
     return { orders: (result.Items ?? []) as Order[], lastKey: result.LastEvaluatedKey }
   }
 
-  async reserve(order: Order): Promise<ReserveOutcome> {
+  async reserve(order: Order, events: OutboxEntry[] = []): Promise<ReserveOutcome> {
     const items: TransactItems = [
       {
         Update: {
@@ -103,7 +103,9 @@ export class DynamoOrderRepository implements OrderRepository {
           UpdateExpression: 'ADD available :minus, reserved :quantity',
           ExpressionAttributeValues: { ':quantity': line.quantity, ':minus': -line.quantity, ':true': true }
         }
-      }))
+      })),
+      // After the products: the cancellation reasons below are read by position.
+      ...this.outboxPuts(events)
     ]
     const failure = await this.transact(items)
     if (!failure) return { outcome: 'reserved' }
