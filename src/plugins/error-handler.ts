@@ -1,5 +1,6 @@
 // The one place where errors become HTTP responses: `{ error, message, requestId }`.
-// Domain errors map by their code (src/domain/error-status.ts), with Retry-After on 429 and 503;
+// Domain errors map by their code (src/domain/error-status.ts), with Retry-After on 429 and 503
+// (documented on every route);
 // Fastify's own 4xx errors (validation, bad JSON, wrong content type, oversized body) keep their
 // status with a clear message; anything else is a 500 with a generic message, logged in full with
 // the correlation id.
@@ -7,6 +8,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { bodyOfDomainError, retryAfterOfDomainError, statusOfDomainError } from '../domain/error-status'
 import { DomainError } from '../domain/errors'
+import { ErrorRef } from '../schemas/common'
 
 const CODE_BY_CLIENT_STATUS: Record<number, string> = {
   400: 'BadRequest',
@@ -64,6 +66,15 @@ export const errorHandlerPlugin = fp(
       }
       request.log.error({ err: error }, 'unhandled error')
       return send(reply, request, 500, { error: 'InternalError', message: 'An unexpected error occurred.' })
+    })
+
+    // Every documented route can answer 503 (the table store or the payment provider unavailable, with
+    // Retry-After): said once here rather than on each route.
+    app.addHook('onRoute', (route) => {
+      const response = route.schema?.response as Record<string, unknown> | undefined
+      if (response && !(503 in response) && !route.url.startsWith('/_local')) {
+        route.schema = { ...route.schema, response: { ...response, 503: ErrorRef } }
+      }
     })
 
     app.setNotFoundHandler((request, reply) =>

@@ -215,9 +215,15 @@ export class PaymentService {
     if (order?.status === 'cancelled') await this.refundOrder(order, correlationId)
   }
 
-  /** A payment still undecided (processing, requires_action) of a cancelled order: what does the gateway say now? */
+  /**
+   * A payment still undecided (processing, requires_action) of a cancelled order: what does the gateway
+   * say now? One whose provider id we never stored (the process died during the call) is replayed with
+   * its own idempotency key: the provider answers with the original outcome, or — if the first call
+   * never reached it — charges now, and that charge is refunded like any other of a cancelled order.
+   * A charge we could not see would otherwise be kept.
+   */
   private async settleUndecided(payment: Payment, correlationId: string): Promise<void> {
-    if (payment.gatewayPaymentId) await this.apply(payment.id, await this.gateway.getPayment(payment.gatewayPaymentId), correlationId)
+    await this.attempts.settle(payment, correlationId)
   }
 
   /**

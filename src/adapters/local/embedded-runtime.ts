@@ -156,20 +156,25 @@ export async function startEmbeddedRuntime(options: EmbeddedRuntimeOptions): Pro
   )
   built.runtime = runtime
   const schedules = startLocalSchedules(template, invoke, logger, config.LOCAL_SCHEDULE_INTERVAL_MS)
-  let streams: StreamSources
-  try {
-    // The outbox table's stream → the relay, as Lambda's event source mapping does on AWS.
-    streams = await startStreamSources({ template, names, dynamodb, clientConfig: dynamoDbLocalClientConfig(endpoint), invoke, log: logger })
-  } catch (error) {
+  let streams: StreamSources | undefined
+  const closeEngines = async () => {
     schedules.close()
+    await streams?.close()
     await bcrypt.close()
     await workflow.close()
     await messaging.close()
     await stripe.close()
     dynamodb.destroy()
     await dynamodbLocal?.stop()
+  }
+  try {
+    // The outbox table's stream → the relay, as Lambda's event source mapping does on AWS.
+    streams = await startStreamSources({ template, names, dynamodb, clientConfig: dynamoDbLocalClientConfig(endpoint), invoke, log: logger })
+  } catch (error) {
+    await closeEngines()
     throw error
   }
+  const outboxStream = streams
 
   const embedded: EmbeddedRuntime = {
     ...runtime,
@@ -194,21 +199,12 @@ export async function startEmbeddedRuntime(options: EmbeddedRuntimeOptions): Pro
       // publishes, a payment can send a webhook that writes one: settle them all.
       for (let round = 0; round < 4; round++) {
         await stripe.idle()
-        await streams.idle()
+        await outboxStream.idle()
         await messaging.idle()
         await workflow.idle()
       }
     },
-    async close() {
-      schedules.close()
-      await streams.close()
-      await bcrypt.close()
-      await workflow.close()
-      await messaging.close()
-      await stripe.close()
-      dynamodb.destroy()
-      await dynamodbLocal?.stop()
-    }
+    close: closeEngines
   }
 
   if (options.seedDemoCatalog ?? true) {

@@ -2,7 +2,7 @@
 // and, while it runs, its checkpoint — the last top-level state entered, that state's input, and the
 // deadline of its callback Task if one is open — from which the runner resumes it after a restart.
 import { DurableMap } from './durable-map'
-import type { ExecutionStatus, ExecutionSummary } from './local-workflow'
+import type { ExecutionSummary } from './local-workflow'
 
 export interface Checkpoint {
   state: string
@@ -11,15 +11,8 @@ export interface Checkpoint {
   deadline?: number
 }
 
-interface StoredExecution {
-  executionArn: string
-  stateMachineArn: string
-  name: string
-  status: ExecutionStatus
-  input: Record<string, unknown>
-  output?: unknown
-  error?: string
-  cause?: string
+/** The summary as JSON keeps it (dates as ISO text), with where to resume. */
+type StoredExecution = Omit<ExecutionSummary, 'startDate' | 'stopDate'> & {
   startDate: string
   stopDate?: string
   checkpoint?: Checkpoint
