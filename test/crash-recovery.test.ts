@@ -54,16 +54,19 @@ t.test('a SIGKILL of the server and DynamoDB Local mid-burst loses nothing and s
 
   // The burst: staggered flows, so the kill finds them at every stage (placing, reserving, paying, cancelling).
   const flows: Array<Promise<FlowRecord>> = []
+  const progress = { paid: 0 }
   for (let index = 0; index < FLOWS; index++) {
     const customer = customers[index % customers.length] as { token: string }
     const plan = PLANS[index % PLANS.length] as Plan
     flows.push(
       new Promise<void>((resolve) => setTimeout(resolve, index * 100)).then(() =>
-        runFlow(call, customer.token, productIds[index % productIds.length] as string, 1 + (index % 3), plan)
+        runFlow(call, customer.token, productIds[index % productIds.length] as string, 1 + (index % 3), plan, progress)
       )
     )
   }
-  await new Promise((resolve) => setTimeout(resolve, 1200 + Math.floor(Math.random() * 800)))
+  // Mid-burst: once a few payments have gone through (so some orders are paid, others in flight), at a random moment.
+  await waitUntil(() => progress.paid >= 3, 8000, 25)
+  await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 400)))
   await server.kill()
   const records = await Promise.all(flows)
   const acknowledged = records.filter((record) => record.placed === 201).map((record) => record.orderId as string)

@@ -49,7 +49,7 @@ export interface FlowRecord {
 }
 
 /** One customer's story: place, wait until payable, then follow the plan. Stops at the first network error. */
-export async function runFlow(call: Call, token: string, productId: string, quantity: number, plan: Plan): Promise<FlowRecord> {
+export async function runFlow(call: Call, token: string, productId: string, quantity: number, plan: Plan, progress?: { paid: number }): Promise<FlowRecord> {
   const record: FlowRecord = { plan, payments: [] }
   const placed = await call('POST', '/orders', { token, body: { items: [{ productId, quantity }], shippingAddress: ADDRESS } })
   record.placed = placed.status
@@ -66,6 +66,7 @@ export async function runFlow(call: Call, token: string, productId: string, quan
   const pay = async () => {
     const paid = await call('POST', '/payments', { token, body: { orderId, paymentMethodId: 'pm_card_visa' }, headers: { 'idempotency-key': randomUUID() } })
     record.payments.push({ status: paid.status, paymentStatus: paid.body.status })
+    if (paid.status === 200 && progress) progress.paid += 1
     return paid.status
   }
   if (plan === 'cancel') {
