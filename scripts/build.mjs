@@ -114,7 +114,7 @@ export async function build({ quiet = false } = {}) {
   const builds = [
     // bcrypt-worker: the worker-thread file of src/adapters/crypto/bcrypt-worker-pool.ts, which looks
     // for it beside the bundle that runs it (dist/bcrypt-worker.js for the server, .mjs for Lambda).
-    { entryPoints: { server: path.join(root, 'src', 'server.ts'), 'bcrypt-worker': bcryptWorker }, minify: false },
+    { entryPoints: { server: path.join(root, 'src', 'server.ts'), 'local-server': path.join(root, 'src', 'local', 'server.ts'), 'bcrypt-worker': bcryptWorker }, minify: false },
     // .mjs: deployed as dist/ (template.yaml's CodeUri) without a package.json, Lambda's Node.js
     // runtime knows these are ES modules only by their extension.
     { entryPoints: { lambda: path.join(root, 'src', 'lambda.ts'), 'bcrypt-worker': bcryptWorker, ...(await workerEntries()) }, minify: true, keepNames: true, outExtension: { '.js': '.mjs' } }

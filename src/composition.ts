@@ -49,7 +49,7 @@ import { TokenService } from './services/token-service'
 import { UserService } from './services/user-service'
 import { createWorkers, type Workers } from './workers/index'
 
-/** Implementations of every port. AWS ones below; local ones in adapters/local/embedded-runtime.ts. */
+/** Implementations of every port. AWS ones below; local ones in src/local/runtime.ts. */
 export interface Adapters {
   dynamodb: DynamoDBClient
   documents: DynamoDBDocumentClient

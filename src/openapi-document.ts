@@ -5,9 +5,9 @@
 import { join } from 'node:path'
 import { buildApp } from './app'
 import { loadConfig } from './config'
-import { apiFunctionId, placeholderFunctionEnvironment } from './infra/placeholder-environment'
+import { apiFunctionId, placeholderFunctionEnvironment } from './local/template/placeholder-environment'
 import { projectRootFrom } from './infra/project-root'
-import { loadTemplate } from './infra/template'
+import { loadTemplate } from './local/template/template'
 import { createLogger } from './logger'
 import type { Services } from './services/index'
 

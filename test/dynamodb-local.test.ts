@@ -19,17 +19,17 @@ import {
 import t, { type Test } from 'tap'
 import { DYNAMODB_LOCAL_DIR, ensureDynamoDbLocal, verifyTarball } from '../scripts/dynamodb-local.mjs'
 import { TableStoreProbe } from '../src/adapters/dynamodb/table-store-probe'
-import { createTablesFromTemplate } from '../src/adapters/local/create-tables'
+import { createTablesFromTemplate } from '../src/local/dynamodb/create-tables'
 import {
   DynamoDbLocalNotInstalledError,
   JavaMissingError,
   dynamoDbLocalClientConfig,
   startDynamoDbLocal,
   type DynamoDbLocal
-} from '../src/adapters/local/dynamodb-local'
-import { localNames } from '../src/infra/local-names'
+} from '../src/local/dynamodb/dynamodb-local'
+import { localNames } from '../src/local/template/names'
 import { projectRootFrom } from '../src/infra/project-root'
-import { loadTemplate, resourcesOfType } from '../src/infra/template'
+import { loadTemplate, resourcesOfType } from '../src/local/template/template'
 
 const projectRoot = projectRootFrom(import.meta.url)
 const template = loadTemplate(join(projectRoot, 'template.yaml'))

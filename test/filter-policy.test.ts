@@ -2,7 +2,7 @@
 // prefix, suffix, anything-but, exists, numeric matching; AND across keys, OR within a key; both scopes.
 import t from 'tap'
 import type { MessageAttributeValue } from '@aws-sdk/client-sns'
-import { compileFilterPolicy, FilterPolicyError } from '../src/adapters/local/filter-policy'
+import { compileFilterPolicy, FilterPolicyError } from '../src/local/sns-sqs/filter-policy'
 
 type Attributes = Record<string, MessageAttributeValue>
 const str = (value: string): MessageAttributeValue => ({ DataType: 'String', StringValue: value })

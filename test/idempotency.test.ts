@@ -8,9 +8,9 @@ import { Type } from '@sinclair/typebox'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { DynamoIdempotencyStore } from '../src/adapters/dynamodb/idempotency-store'
-import { dynamoDbLocalClientConfig } from '../src/adapters/local/dynamodb-local'
-import { createTablesFromTemplate } from '../src/adapters/local/create-tables'
-import type { EmbeddedRuntime } from '../src/adapters/local/embedded-runtime'
+import { dynamoDbLocalClientConfig } from '../src/local/dynamodb/dynamodb-local'
+import { createTablesFromTemplate } from '../src/local/dynamodb/create-tables'
+import type { EmbeddedRuntime } from '../src/local/runtime'
 import { documentClient } from '../src/composition'
 import {
   ConflictError,
@@ -20,8 +20,8 @@ import {
   TooManyRequestsError,
   ValidationError
 } from '../src/domain/errors'
-import { localNames } from '../src/infra/local-names'
-import { loadTemplate } from '../src/infra/template'
+import { localNames } from '../src/local/template/names'
+import { loadTemplate } from '../src/local/template/template'
 import { idempotencyKeyPlugin, sendStoredResponse } from '../src/plugins/idempotency-key'
 import type { IdempotencyClaim, IdempotencyRecord, IdempotencyStore, StoredResponse } from '../src/ports/idempotency-store'
 import { Idempotency, requestFingerprint } from '../src/services/idempotency'

@@ -1,8 +1,8 @@
 // Unit tests of the local SQS queue, on an explicit clock: visibility timeout, receive counts, receipt
 // handles, delivery delay, and redrive to the dead-letter queue after maxReceiveCount receives.
 import t from 'tap'
-import { LocalQueue } from '../src/adapters/local/local-queue'
-import type { QueueDefinition } from '../src/adapters/local/messaging-template'
+import { LocalQueue } from '../src/local/sns-sqs/queue'
+import type { QueueDefinition } from '../src/local/sns-sqs/wiring'
 
 const definition = (name: string, delaySeconds = 0): QueueDefinition => ({
   logicalId: name,

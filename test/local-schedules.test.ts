@@ -1,6 +1,6 @@
 // Unit tests of the local EventBridge schedule expressions.
 import t from 'tap'
-import { rateToMs } from '../src/adapters/local/local-schedules'
+import { rateToMs } from '../src/local/schedules/schedules'
 
 t.test('rate expressions', async (t) => {
   t.equal(rateToMs('rate(1 minute)'), 60_000)

@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import t, { type Test } from 'tap'
-import { createLocalWorkflow, type InvokeFunction, type LocalWorkflow, type TaskInvocationContext } from '../src/adapters/local/local-workflow'
-import { localNames } from '../src/infra/local-names'
-import { loadTemplate, parseTemplate } from '../src/infra/template'
+import { createLocalWorkflow, type InvokeFunction, type LocalWorkflow, type TaskInvocationContext } from '../src/local/stepfunctions/workflow'
+import { localNames } from '../src/local/template/names'
+import { loadTemplate, parseTemplate } from '../src/local/template/template'
 
 const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url))
 const template = loadTemplate(join(fixtures, 'workflow.template.yaml'))

@@ -16,7 +16,7 @@ import { asTaskError, createOrderSagaWorker } from '../src/workers/order-saga-wo
 import { StoreUnavailableError } from '../src/domain/errors'
 import { PaymentGatewayError } from '../src/ports/payment-gateway'
 import type { OrderSaga } from '../src/services/order-saga'
-import type { EmbeddedRuntime } from '../src/adapters/local/embedded-runtime'
+import type { EmbeddedRuntime } from '../src/local/runtime'
 import { createLogger } from '../src/logger'
 import { build, projectRoot, sharedDynamoDbLocal } from './helpers/build'
 import { openShop } from './helpers/orders'

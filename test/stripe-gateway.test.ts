@@ -4,7 +4,7 @@ import { createServer } from 'node:http'
 import Stripe from 'stripe'
 import t, { type Test } from 'tap'
 import { createStripeGateway, type StripeGateway } from '../src/adapters/stripe/stripe-gateway'
-import { startStripeSimulator, type StripeSimulator, type StripeSimulatorOptions } from '../src/adapters/local/stripe-simulator'
+import { startStripeSimulator, type StripeSimulator, type StripeSimulatorOptions } from '../src/local/stripe/simulator'
 import { PaymentGatewayError, WebhookSignatureError, type CreatePaymentInput, type GatewayWebhookEvent } from '../src/ports/payment-gateway'
 
 interface Delivered {

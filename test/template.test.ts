@@ -4,7 +4,7 @@
 import t from 'tap'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { loadTemplate, resourcesOfType } from '../src/infra/template'
+import { loadTemplate, resourcesOfType } from '../src/local/template/template'
 import { projectRootFrom } from '../src/infra/project-root'
 
 const root = projectRootFrom(import.meta.url)

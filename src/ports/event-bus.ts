@@ -1,5 +1,5 @@
 // Port: publish domain events to a topic. AWS: SNS (adapters/aws/sns-event-bus.ts). Local: an
-// in-process bus wired from template.yaml (adapters/local/local-messaging.ts).
+// in-process bus wired from template.yaml (src/local/sns-sqs/messaging.ts).
 
 /** The envelope every event travels in (DESIGN.md section 6). */
 export interface EventEnvelope<TData = Record<string, unknown>> {

@@ -1,5 +1,5 @@
 // Port: send one email. AWS: SES v2 (adapters/aws/ses-mailer.ts). Local: an in-memory mailbox
-// readable at GET /_local/mailbox (adapters/local/local-mailbox.ts).
+// readable at GET /_local/mailbox (src/local/ses/mailbox.ts).
 
 export interface EmailMessage {
   to: string

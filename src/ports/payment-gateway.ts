@@ -1,6 +1,6 @@
 // Port: the card payment provider. AWS and local: Stripe through its official SDK
 // (adapters/stripe/stripe-gateway.ts); locally the SDK talks to the Stripe simulator
-// (adapters/local/stripe-simulator.ts). Nothing of the SDK's types crosses this port.
+// (src/local/stripe/simulator.ts). Nothing of the SDK's types crosses this port.
 
 export type GatewayPaymentStatus = 'succeeded' | 'requires_action' | 'processing' | 'failed' | 'canceled'
 

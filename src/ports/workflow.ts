@@ -1,5 +1,5 @@
 // Port: start and resume workflow executions. AWS: Step Functions (adapters/aws/sfn-workflow.ts).
-// Local: aws-local-stepfunctions running the same ASL file (adapters/local/local-workflow.ts).
+// Local: aws-local-stepfunctions running the same ASL file (src/local/stepfunctions/workflow.ts).
 
 export interface StartExecutionOptions {
   /** Execution name; starting a second execution with the same name and input is a no-op. */

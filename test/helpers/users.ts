@@ -1,6 +1,6 @@
 // Helpers for tests that need accounts: register, verify through the local mailbox, log in.
 import type { FastifyInstance } from 'fastify'
-import type { EmbeddedRuntime } from '../../src/adapters/local/embedded-runtime'
+import type { EmbeddedRuntime } from '../../src/local/runtime'
 
 export const PASSWORD = 'correct horse battery'
 

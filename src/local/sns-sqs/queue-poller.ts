@@ -8,8 +8,8 @@
 // never thrown.
 import { setImmediate } from 'node:timers'
 import type { SQSRecord } from 'aws-lambda'
-import type { LocalQueue } from './local-queue'
-import type { EventSourceDefinition } from './messaging-template'
+import type { LocalQueue } from './queue'
+import type { EventSourceDefinition } from './wiring'
 
 export type InvokeFunction = (functionLogicalId: string, event: unknown) => Promise<unknown>
 

@@ -3,7 +3,7 @@
 // with other parameters or another endpoint is an idempotency_error. Requests with one key run one at
 // a time, so concurrent retries wait for the first and replay it. Keys are forgotten after 24 hours.
 // Saved answers can be kept elsewhere too (the simulator's durable state, with --persist).
-import { invalidRequest, StripeApiError, type ApiReply } from './stripe-objects'
+import { invalidRequest, StripeApiError, type ApiReply } from './objects'
 
 const KEY_LIFETIME_MS = 24 * 60 * 60 * 1000
 const MAX_KEY_LENGTH = 255

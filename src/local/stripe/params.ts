@@ -1,6 +1,6 @@
 // Stripe simulator: typed reads of form parameters, refusing bad ones with Stripe's messages and codes.
-import type { FormObject, FormValue } from './stripe-form'
-import { invalidRequest } from './stripe-objects'
+import type { FormObject, FormValue } from './form'
+import { invalidRequest } from './objects'
 
 /** Refuses parameters outside `allowed`, as Stripe does (it never ignores a parameter). */
 export function allowOnly(params: FormObject, allowed: readonly string[]): void {

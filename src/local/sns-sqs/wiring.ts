@@ -1,10 +1,10 @@
 // Reads the messaging resources of template.yaml (SNS topics and subscriptions, SQS queues and their
 // redrive policies, SQS event sources of functions) into plain definitions with local names, for the
-// embedded runtime's bus (local-messaging.ts). Anything that would change delivery semantics and is not
+// embedded runtime's bus (messaging.ts). Anything that would change delivery semantics and is not
 // emulated (FIFO, event filtering on the mapping) stops startup with a message naming the resource,
 // rather than delivering differently from AWS.
-import { logicalIdOf } from '../../infra/local-names'
-import { resolveIntrinsics, resourcesOfType, type CloudFormationTemplate, type IntrinsicContext } from '../../infra/template'
+import { logicalIdOf } from '../template/names'
+import { resolveIntrinsics, resourcesOfType, type CloudFormationTemplate, type IntrinsicContext } from '../template/template'
 import type { FilterPolicyScope } from './filter-policy'
 
 export interface QueueDefinition {

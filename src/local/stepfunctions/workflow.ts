@@ -15,14 +15,14 @@
 import './promise-with-resolvers' // first: the library needs Promise.withResolvers, which Node 20 lacks
 import { randomUUID } from 'node:crypto'
 import { ExecutionAbortedError, ExecutionError, ExecutionTimeoutError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions'
-import type { IntrinsicContext, CloudFormationTemplate } from '../../infra/template'
+import type { IntrinsicContext, CloudFormationTemplate } from '../template/template'
 import type { StartExecutionOptions, WorkflowRunner } from '../../ports/workflow'
-import { executionArnFor } from '../aws/sfn-workflow'
+import { executionArnFor } from '../../adapters/aws/sfn-workflow'
 import { ExecutionStore, type Checkpoint } from './execution-store'
-import { functionLogicalIdOf, loadStateMachines, type LocalStateMachine } from './state-machine-definitions'
+import { functionLogicalIdOf, loadStateMachines, type LocalStateMachine } from './definitions'
 import { taskHandlers, type InvokeFunction, type WorkflowLog } from './task-handlers'
 import { TaskTokens } from './task-tokens'
-import { UnhandleableTaskError, WorkflowApiError } from './workflow-errors'
+import { UnhandleableTaskError, WorkflowApiError } from './errors'
 
 export type { InvokeFunction, TaskInvocationContext, WorkflowLog } from './task-handlers'
 

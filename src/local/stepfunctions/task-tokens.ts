@@ -5,7 +5,7 @@
 // (SFN's answer for both "expired" and "already used"), TaskDoesNotExist for one nobody is waiting on.
 import { randomUUID } from 'node:crypto'
 import { withResolvers } from './promise-with-resolvers'
-import { TaskError, WorkflowApiError } from './workflow-errors'
+import { TaskError, WorkflowApiError } from './errors'
 
 interface OpenTask {
   stateName: string

@@ -4,13 +4,13 @@
 // request the SNS adapter sends (publishInput), so both sides share one mapping of events to messages.
 // Queues without an event source (dead-letter queues) just hold their messages for inspection.
 import type { SQSRecord } from 'aws-lambda'
-import type { CloudFormationTemplate, IntrinsicContext } from '../../infra/template'
+import type { CloudFormationTemplate, IntrinsicContext } from '../template/template'
 import type { EventBus } from '../../ports/event-bus'
-import { publishInput } from '../aws/sns-event-bus'
-import type { LocalFaults } from './faults'
-import { LocalQueue } from './local-queue'
-import { LocalTopics } from './local-topics'
-import { readMessagingDefinition } from './messaging-template'
+import { publishInput } from '../../adapters/aws/sns-event-bus'
+import type { LocalFaults } from '../faults'
+import { LocalQueue } from './queue'
+import { LocalTopics } from './topics'
+import { readMessagingDefinition } from './wiring'
 import { QueuePoller, type InvokeFunction, type PollerLog } from './queue-poller'
 
 export type { InvokeFunction } from './queue-poller'

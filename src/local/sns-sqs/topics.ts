@@ -7,10 +7,10 @@
 import { randomUUID } from 'node:crypto'
 import type { MessageAttributeValue, PublishCommandInput } from '@aws-sdk/client-sns'
 import type { SQSMessageAttributes } from 'aws-lambda'
-import { LOCAL_REGION } from '../../infra/local-names'
+import { LOCAL_REGION } from '../template/names'
 import { compileFilterPolicy, type MessageFilter } from './filter-policy'
-import type { LocalQueue } from './local-queue'
-import type { SubscriptionDefinition, TopicDefinition } from './messaging-template'
+import type { LocalQueue } from './queue'
+import type { SubscriptionDefinition, TopicDefinition } from './wiring'
 
 /** The sender SQS reports for messages SNS delivers (SNS's own principal, as seen in real events). */
 export const SNS_SENDER_ID = 'AIDAIT2UOQQY3AUEKVGXU'

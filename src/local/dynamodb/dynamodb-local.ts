@@ -9,8 +9,8 @@ import { join, resolve } from 'node:path'
 import type { Readable } from 'node:stream'
 import { DynamoDBClient, ListTablesCommand, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb'
 import { DYNAMODB_LOCAL_DIR, isDynamoDbLocalInstalled } from '../../../scripts/dynamodb-local.mjs'
-import { LOCAL_REGION } from '../../infra/local-names'
-import { AWS_CLIENT_LIMITS } from '../aws/client-limits'
+import { LOCAL_REGION } from '../template/names'
+import { AWS_CLIENT_LIMITS } from '../../adapters/aws/client-limits'
 import { projectRootFrom } from '../../infra/project-root'
 
 export interface DynamoDbLocalOptions {

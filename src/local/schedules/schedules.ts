@@ -2,8 +2,8 @@
 // `rate(...)` expression in template.yaml runs its function at that rate, with a scheduled-event
 // shaped input. (cron(...) expressions are not supported locally and are reported at startup.)
 import { randomUUID } from 'node:crypto'
-import { resourcesOfType, type CloudFormationTemplate } from '../../infra/template'
-import { LOCAL_ACCOUNT, LOCAL_REGION } from '../../infra/local-names'
+import { resourcesOfType, type CloudFormationTemplate } from '../template/template'
+import { LOCAL_ACCOUNT, LOCAL_REGION } from '../template/names'
 
 const UNIT_MS: Record<string, number> = { minute: 60_000, minutes: 60_000, hour: 3_600_000, hours: 3_600_000, day: 86_400_000, days: 86_400_000 }
 

@@ -2,7 +2,7 @@
 // the local mailbox, dead-letter queues and workflow executions, and the fault switches.
 import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { FAULT_SWITCHES, FaultSwitchError, type FaultState } from '../adapters/local/faults'
+import { FAULT_SWITCHES, FaultSwitchError, type FaultState } from './faults'
 import { ConflictError, ValidationError } from '../domain/errors'
 
 const MailboxResponse = Type.Object({
@@ -17,7 +17,7 @@ export interface LocalInspection {
   stripe(): { paymentIntents: unknown[]; refunds: unknown[] }
   /** Plays the customer's part of 3-D Secure at the Stripe simulator (no browser here). */
   completeAuthentication(paymentIntentId: string, outcome: 'succeeded' | 'failed'): void
-  /** The fault switches (src/adapters/local/faults.ts): their state, and setting some (FaultSwitchError when invalid). */
+  /** The fault switches (src/local/faults.ts): their state, and setting some (FaultSwitchError when invalid). */
   faults: { snapshot(): FaultState; set(changes: Record<string, unknown>): FaultState }
 }
 

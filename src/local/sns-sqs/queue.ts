@@ -5,9 +5,9 @@
 // received again, so a poison message never blocks the others.
 import { randomBytes, randomUUID } from 'node:crypto'
 import type { SQSMessageAttributes, SQSRecord } from 'aws-lambda'
-import { LOCAL_REGION } from '../../infra/local-names'
-import type { QueueDefinition } from './messaging-template'
-import { md5OfBody, md5OfMessageAttributes } from './sqs-checksums'
+import { LOCAL_REGION } from '../template/names'
+import type { QueueDefinition } from './wiring'
+import { md5OfBody, md5OfMessageAttributes } from './checksums'
 
 export interface SendMessageInput {
   body: string

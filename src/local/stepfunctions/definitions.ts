@@ -11,8 +11,8 @@
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions'
-import { logicalIdOf } from '../../infra/local-names'
-import { resolveIntrinsics, resourcesOfType, type CloudFormationTemplate, type IntrinsicContext } from '../../infra/template'
+import { logicalIdOf } from '../template/names'
+import { resolveIntrinsics, resourcesOfType, type CloudFormationTemplate, type IntrinsicContext } from '../template/template'
 import { isReferencePath } from './reference-path'
 
 /** Node's timers hold at most 2^31-1 ms; a longer delay fires at once. */

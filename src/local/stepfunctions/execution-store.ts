@@ -1,8 +1,8 @@
 // The local Step Functions runner's executions on disk (with --persist): each execution's summary
 // and, while it runs, its checkpoint — the last top-level state entered, that state's input, and the
 // deadline of its callback Task if one is open — from which the runner resumes it after a restart.
-import { DurableMap } from './durable-map'
-import type { ExecutionSummary } from './local-workflow'
+import { DurableMap } from '../durable-map'
+import type { ExecutionSummary } from './workflow'
 
 export interface Checkpoint {
   state: string

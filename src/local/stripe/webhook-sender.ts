@@ -4,7 +4,7 @@
 // Tests can delay deliveries, duplicate them, or deliver in-process instead of over HTTP, and the
 // `stripe.webhooks` fault switch drops them (lost, as when Stripe gives up on an endpoint).
 import Stripe from 'stripe'
-import type { EventObject } from './stripe-objects'
+import type { EventObject } from './objects'
 
 /** Delivers one attempt; resolves with the endpoint's HTTP status. */
 export type WebhookDeliver = (payload: string, headers: Record<string, string>) => Promise<{ statusCode: number }>

@@ -5,10 +5,10 @@
 // errorType, and `.waitForTaskToken` tasks parked until SendTaskSuccess or SendTaskFailure.
 import { randomUUID } from 'node:crypto'
 import type { RunOptions } from 'aws-local-stepfunctions'
-import { DEFAULT_TIMEOUT_SECONDS, MAX_TIMER_SECONDS, type LocalStateMachine, type TaskPlan, type TimeLimit } from './state-machine-definitions'
+import { DEFAULT_TIMEOUT_SECONDS, MAX_TIMER_SECONDS, type LocalStateMachine, type TaskPlan, type TimeLimit } from './definitions'
 import { readReferencePath } from './reference-path'
 import type { TaskTokens } from './task-tokens'
-import { lambdaFunctionError, TaskError, UnhandleableTaskError } from './workflow-errors'
+import { lambdaFunctionError, TaskError, UnhandleableTaskError } from './errors'
 
 type TaskHandlers = NonNullable<NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']>
 type TaskHandler = TaskHandlers[string]
@@ -52,7 +52,7 @@ export interface TaskRun {
   log?: WorkflowLog
 }
 
-/** The processed input of a rewritten Task state (see state-machine-definitions.ts). */
+/** The processed input of a rewritten Task state (see definitions.ts). */
 interface TaskInput {
   Input: unknown
   Parameters: unknown

@@ -5,7 +5,7 @@
 // Requests the API would refuse before doing anything throw StripeApiError; answers that follow
 // execution (a decline's 402 too) are returned, because Stripe's idempotency layer keeps those.
 import { formatMoney } from '../../domain/money'
-import type { FormObject } from './stripe-form'
+import type { FormObject } from './form'
 import {
   invalidRequest,
   noSuchObject,
@@ -18,9 +18,9 @@ import {
   type PaymentMethodObject,
   type RefundObject,
   type StripeErrorObject
-} from './stripe-objects'
-import { allowOnly, booleanParam, enumParam, integerParam, metadataParam, objectParam, requireParam, stringParam } from './stripe-params'
-import { testCard, type TestCard } from './stripe-test-cards'
+} from './objects'
+import { allowOnly, booleanParam, enumParam, integerParam, metadataParam, objectParam, requireParam, stringParam } from './params'
+import { testCard, type TestCard } from './test-cards'
 
 /** The API request that caused an event (null for changes made outside the API, e.g. 3-D Secure). */
 export interface EventRequest {

@@ -14,8 +14,8 @@ import {
   GetShardIteratorCommand,
   type _Record as StreamRecord
 } from '@aws-sdk/client-dynamodb-streams'
-import { resolveIntrinsics, resourcesOfType, type CloudFormationTemplate, type IntrinsicContext } from '../../infra/template'
-import { LOCAL_REGION } from '../../infra/local-names'
+import { resolveIntrinsics, resourcesOfType, type CloudFormationTemplate, type IntrinsicContext } from '../template/template'
+import { LOCAL_REGION } from '../template/names'
 
 export interface StreamSourceOptions {
   template: CloudFormationTemplate

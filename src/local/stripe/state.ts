@@ -3,9 +3,9 @@
 // folder. The simulator stages what a request changed and commits it in one write before it
 // answers, so an answer the client has seen is never forgotten, and a PaymentIntent is never kept
 // without the idempotent answer that replays it (which would let a retry charge twice).
-import { DurableMap, type DurableChange } from './durable-map'
-import type { SavedAnswer } from './stripe-idempotency'
-import type { ChargeObject, EventObject, PaymentIntentObject, RefundObject } from './stripe-objects'
+import { DurableMap, type DurableChange } from '../durable-map'
+import type { SavedAnswer } from './idempotency'
+import type { ChargeObject, EventObject, PaymentIntentObject, RefundObject } from './objects'
 
 type Stored = PaymentIntentObject | ChargeObject | RefundObject | SavedAnswer | EventObject
 

@@ -9,10 +9,10 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { randomBytes } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import Stripe from 'stripe'
-import type { LocalFaults } from './faults'
-import { StripeAccount, type EventRequest } from './stripe-account'
-import { canonicalForm, FormError, parseForm, type FormObject } from './stripe-form'
-import { IdempotencyLayer, type IdempotentAnswer } from './stripe-idempotency'
+import type { LocalFaults } from '../faults'
+import { StripeAccount, type EventRequest } from './account'
+import { canonicalForm, FormError, parseForm, type FormObject } from './form'
+import { IdempotencyLayer, type IdempotentAnswer } from './idempotency'
 import {
   invalidRequest,
   nowSeconds,
@@ -23,12 +23,12 @@ import {
   type EventObject,
   type PaymentIntentObject,
   type RefundObject
-} from './stripe-objects'
-import { StripeState } from './stripe-state'
-import { WebhookSender, type WebhookDeliver, type WebhookDelivery, type WebhookSettings } from './stripe-webhook-sender'
+} from './objects'
+import { StripeState } from './state'
+import { WebhookSender, type WebhookDeliver, type WebhookDelivery, type WebhookSettings } from './webhook-sender'
 
-export type { WebhookDeliver, WebhookDelivery } from './stripe-webhook-sender'
-export type { ChargeObject, EventObject, PaymentIntentObject, RefundObject } from './stripe-objects'
+export type { WebhookDeliver, WebhookDelivery } from './webhook-sender'
+export type { ChargeObject, EventObject, PaymentIntentObject, RefundObject } from './objects'
 
 /** The simulator takes any test key; this one is what the embedded runtime configures. */
 export const LOCAL_STRIPE_SECRET_KEY = 'sk_test_local_simulator'

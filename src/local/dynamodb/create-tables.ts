@@ -18,7 +18,7 @@ import {
   type StreamViewType,
   type TableDescription
 } from '@aws-sdk/client-dynamodb'
-import { resolveIntrinsics, resourcesOfType, type CloudFormationTemplate, type IntrinsicContext } from '../../infra/template'
+import { resolveIntrinsics, resourcesOfType, type CloudFormationTemplate, type IntrinsicContext } from '../template/template'
 
 type Throughput = { ReadCapacityUnits: number | string; WriteCapacityUnits: number | string }
 
