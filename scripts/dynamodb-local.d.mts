@@ -1,5 +1,5 @@
-// Types of scripts/dynamodb-local.mjs, so TypeScript code (the DynamoDB Local adapter, tests) shares
-// its constants instead of repeating them.
+// Types of scripts/dynamodb-local.mjs, so TypeScript tests share its constants instead of repeating
+// them (the pin itself is in src/local/dynamodb/emulator-pin.mjs).
 export declare const DYNAMODB_LOCAL_PACKAGE: string
 export declare const DYNAMODB_LOCAL_PACKAGE_VERSION: string
 export declare const DYNAMODB_LOCAL_TARBALL_SHA256: string

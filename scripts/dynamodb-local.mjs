@@ -5,35 +5,34 @@
 // Usage: node scripts/dynamodb-local.mjs   (npm start and npm test run it; a no-op when present)
 import { execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
+import {
+  DYNAMODB_LOCAL_DIR,
+  DYNAMODB_LOCAL_PACKAGE,
+  DYNAMODB_LOCAL_PACKAGE_VERSION,
+  DYNAMODB_LOCAL_TARBALL_INTEGRITY,
+  DYNAMODB_LOCAL_TARBALL_SHA256,
+  MARKER,
+  MARKER_FILE,
+  isDynamoDbLocalInstalled
+} from '../src/local/dynamodb/emulator-pin.mjs'
 
-export const DYNAMODB_LOCAL_PACKAGE = 'amplify-dynamodb-simulator'
-export const DYNAMODB_LOCAL_PACKAGE_VERSION = '2.9.30'
-export const DYNAMODB_LOCAL_TARBALL_SHA256 = '3503ffac19f183407909fecdacf4db51ab1fdad1da7b2f177016670b2d80e4b9'
-/** The registry's own integrity value for the same tarball, checked as well. */
-export const DYNAMODB_LOCAL_TARBALL_INTEGRITY =
-  'sha512-xTeeRLvzEfqyd5lh3bH4c0kHvSHHmmhD5ZDsHFKAQ5g2Zl6JqlFdutaQhCLHzxEp6Ry1o7TB6niIoXuQAnSewQ=='
-/** Where the emulator lives, relative to the project root (git-ignored). */
-export const DYNAMODB_LOCAL_DIR = '.cache/dynamodb-local'
-
-// Written after everything else: a folder without it (an interrupted extraction) is redone.
-const MARKER_FILE = '.installed'
-const MARKER = `${DYNAMODB_LOCAL_PACKAGE}@${DYNAMODB_LOCAL_PACKAGE_VERSION} sha256:${DYNAMODB_LOCAL_TARBALL_SHA256}\n`
+// The pin lives in src/ (the local runtime checks it too, and src/ never imports scripts/); re-exported
+// for the tests and scripts that already take it from here.
+export {
+  DYNAMODB_LOCAL_DIR,
+  DYNAMODB_LOCAL_PACKAGE,
+  DYNAMODB_LOCAL_PACKAGE_VERSION,
+  DYNAMODB_LOCAL_TARBALL_INTEGRITY,
+  DYNAMODB_LOCAL_TARBALL_SHA256,
+  isDynamoDbLocalInstalled
+}
 
 const scriptRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-
-/** True when `dir` holds a complete extraction of the pinned version. */
-export function isDynamoDbLocalInstalled(dir) {
-  try {
-    return readFileSync(path.join(dir, MARKER_FILE), 'utf8') === MARKER && existsSync(path.join(dir, 'DynamoDBLocal.jar'))
-  } catch {
-    return false
-  }
-}
 
 /** Throws, naming both values, unless the file's SHA-256 and sha512 integrity are the expected ones. */
 export async function verifyTarball(file, expected = { sha256: DYNAMODB_LOCAL_TARBALL_SHA256, integrity: DYNAMODB_LOCAL_TARBALL_INTEGRITY }) {

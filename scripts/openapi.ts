@@ -6,7 +6,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Validator } from '@seriousme/openapi-schema-validator'
-import { buildOpenApiDocument, formatOpenApiDocument } from '../src/openapi-document'
+import { buildOpenApiDocument, formatOpenApiDocument } from './openapi-document'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const target = path.join(root, 'openapi', 'openapi.json')

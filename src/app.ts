@@ -25,9 +25,12 @@ import { PaymentSchema } from './schemas/payments'
 import { UserSchema } from './schemas/users'
 import type { Services } from './services/index'
 
+/** The services the routes call (the API's composition root builds only these). */
+export type ApiServices = Pick<Services, 'health' | 'auth' | 'users' | 'catalog' | 'orders' | 'payments' | 'idempotency'>
+
 export interface AppOptions {
-  config: Config
-  services: Services
+  config: Pick<Config, 'CORS_ORIGINS'>
+  services: ApiServices
   authenticate: Authenticate
   /** Routes that exist only on the embedded runtime (/_local/...). Never passed on AWS. */
   localRoutes?: FastifyPluginAsync

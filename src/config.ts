@@ -1,73 +1,77 @@
-// The one schema for every environment variable the process reads. Parsed and validated once per
-// process (src/composition.ts); a bad or missing value stops startup with a message naming it.
+// The schemas of every environment variable the processes read, in slices. Each entry point parses
+// its own composition of slices once per process (src/composition/); a bad or missing value stops
+// startup with a message naming it.
 import { dirname, resolve } from 'node:path'
-import { Type, type Static, type TSchema } from '@sinclair/typebox'
+import { Type, type Static, type TObject, type TProperties, type TSchema } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 
 const PositiveInt = Type.Integer({ minimum: 1 })
 
-export const ConfigSchema = Type.Object({
+// The settings come in slices, one per concern; each entry point (src/composition/) parses only the
+// slices it uses, so a function is never asked for (nor given) a setting it does not need. A slice
+// is a plain record of TypeBox properties; configSchema() composes them.
+
+/** Every process. */
+export const CommonSlice = {
   /** `local` starts the embedded runtime; `aws` talks to real AWS services. Derived when unset. */
   RUNTIME_MODE: Type.Union([Type.Literal('local'), Type.Literal('aws')]),
   STAGE: Type.String({ minLength: 1, default: 'local' }),
-  HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
-  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
   LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
     { default: 'info' }
   ),
-  /** Comma-separated list of allowed CORS origins; empty allows none, `*` allows any. */
-  CORS_ORIGINS: Type.String({ default: '' }),
-  /** Sender address of every email (must be a verified SES identity on AWS). */
-  MAIL_FROM: Type.String({ minLength: 3, default: 'Shop <no-reply@shop.example>' }),
   AWS_REGION: Type.Optional(Type.String({ minLength: 1 })),
   /** Overrides every AWS client's endpoint (e.g. a LocalStack); unset on real AWS. */
-  AWS_ENDPOINT_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  AWS_ENDPOINT_URL: Type.Optional(Type.String({ pattern: '^https?://' }))
+}
 
-  // Resource names. On AWS, template.yaml sets them on every function; locally the embedded runtime
-  // resolves the same template entries to its local resources.
-  USERS_TABLE: Type.String({ minLength: 1 }),
-  PRODUCTS_TABLE: Type.String({ minLength: 1 }),
-  ORDERS_TABLE: Type.String({ minLength: 1 }),
-  PAYMENTS_TABLE: Type.String({ minLength: 1 }),
+/** The HTTP API (the API Lambda and the server). */
+export const HttpSlice = {
+  HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
+  /** Comma-separated list of allowed CORS origins; empty allows none, `*` allows any. */
+  CORS_ORIGINS: Type.String({ default: '' }),
   IDEMPOTENCY_TABLE: Type.String({ minLength: 1 }),
-  SESSIONS_TABLE: Type.String({ minLength: 1 }),
-  OUTBOX_TABLE: Type.String({ minLength: 1 }),
-  USER_EVENTS_TOPIC_ARN: Type.String({ minLength: 1 }),
+  /** How long a response is kept for replay to requests with the same Idempotency-Key (Stripe: 24 h). */
+  IDEMPOTENCY_TTL_SECONDS: Type.Integer({ minimum: 60, maximum: 30 * 86_400, default: 86_400 })
+}
+
+// Resource names. On AWS, template.yaml sets them on the functions; locally the embedded runtime
+// resolves the same template entries to its local resources.
+
+/** The outbox every event goes through (OutboxEventBus) and the relay publishes from. */
+export const OutboxSlice = {
+  OUTBOX_TABLE: Type.String({ minLength: 1 })
+}
+
+/** Orders and their stock (DynamoOrderRepository writes orders, products and outbox in one transaction). */
+export const OrderTablesSlice = {
+  ORDERS_TABLE: Type.String({ minLength: 1 }),
+  PRODUCTS_TABLE: Type.String({ minLength: 1 }),
+  OUTBOX_TABLE: OutboxSlice.OUTBOX_TABLE
+}
+
+/** OrderService: placing, listing and cancelling orders, starting their saga. */
+export const OrdersSlice = {
+  ...OrderTablesSlice,
   ORDER_EVENTS_TOPIC_ARN: Type.String({ minLength: 1 }),
-  PAYMENT_EVENTS_TOPIC_ARN: Type.String({ minLength: 1 }),
   ORDER_STATE_MACHINE_ARN: Type.String({ minLength: 1 }),
   /** How long an order waits for payment (the saga's AwaitPayment timeout). */
-  PAYMENT_WINDOW_SECONDS: Type.Integer({ minimum: 1, maximum: 7 * 86_400, default: 900 }),
-  /**
-   * The recovery sweeper's patience: an order still pending or awaiting payment this long after its
-   * payment window ended (or without any saga this long after it was placed) is recovered.
-   */
-  RECOVERY_GRACE_SECONDS: Type.Integer({ minimum: 0, maximum: 86_400, default: 60 }),
+  PAYMENT_WINDOW_SECONDS: Type.Integer({ minimum: 1, maximum: 7 * 86_400, default: 900 })
+}
 
-  // Users and authentication.
-  /** HS256 secret for every token the API issues (access, refresh, email-verify). */
-  JWT_SECRET: Type.String({ minLength: 32, secret: true }),
-  JWT_ISSUER: Type.String({ minLength: 1, default: 'commerce-api' }),
-  JWT_AUDIENCE: Type.String({ minLength: 1, default: 'commerce-clients' }),
-  ACCESS_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 30, maximum: 86_400, default: 900 }),
-  REFRESH_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 60, maximum: 90 * 86_400, default: 30 * 86_400 }),
-  EMAIL_VERIFY_TTL_SECONDS: Type.Integer({ minimum: 60, maximum: 7 * 86_400, default: 86_400 }),
-  /** bcrypt cost factor; tests lower it through this variable only. */
-  BCRYPT_COST: Type.Integer({ minimum: 4, maximum: 15, default: 12 }),
-  /** Comma-separated emails that get the admin role once verified. */
-  ADMIN_EMAILS: Type.String({ default: '' }),
-  /** Failed logins allowed per account, and per client address, in one window before 429. */
-  LOGIN_MAX_FAILURES_PER_ACCOUNT: Type.Integer({ minimum: 1, default: 5 }),
-  LOGIN_MAX_FAILURES_PER_ADDRESS: Type.Integer({ minimum: 1, default: 50 }),
-  LOGIN_FAILURE_WINDOW_SECONDS: Type.Integer({ minimum: 1, default: 900 }),
-  /** How long a response is kept for replay to requests with the same Idempotency-Key (Stripe: 24 h). */
-  IDEMPOTENCY_TTL_SECONDS: Type.Integer({ minimum: 60, maximum: 30 * 86_400, default: 86_400 }),
-  /** Base URL of the web front end; email links point here. */
-  PUBLIC_BASE_URL: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:3000' }),
+/** PaymentService: payments, refunds, webhooks (events handled once, recorded in the idempotency table). */
+export const PaymentsSlice = {
+  PAYMENTS_TABLE: Type.String({ minLength: 1 }),
+  PAYMENT_EVENTS_TOPIC_ARN: Type.String({ minLength: 1 }),
+  IDEMPOTENCY_TABLE: HttpSlice.IDEMPOTENCY_TABLE
+}
 
-  // Payments. The keys are required on AWS (see REQUIRED_ON_AWS); locally the embedded runtime sets
-  // all five to reach its Stripe simulator.
+/**
+ * The Stripe client. The keys are required on AWS (see REQUIRED_ON_AWS); locally the embedded
+ * runtime sets all five to reach its Stripe simulator.
+ */
+export const StripeSlice = {
   /** Stripe secret API key. */
   STRIPE_SECRET_KEY: Type.Optional(Type.String({ pattern: '^sk_(test|live)_', secret: true })),
   /** Signing secret of our Stripe webhook endpoint (/webhooks/stripe). */
@@ -75,8 +79,58 @@ export const ConfigSchema = Type.Object({
   /** Another Stripe API server (the local simulator); Stripe's own when unset. */
   STRIPE_API_HOST: Type.Optional(Type.String({ minLength: 1 })),
   STRIPE_API_PORT: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
-  STRIPE_API_PROTOCOL: Type.Optional(Type.Union([Type.Literal('http'), Type.Literal('https')])),
+  STRIPE_API_PROTOCOL: Type.Optional(Type.Union([Type.Literal('http'), Type.Literal('https')]))
+}
 
+/** Signing and checking tokens (TokenService); also keys the list cursors (CursorCodec). */
+export const TokensSlice = {
+  /** HS256 secret for every token the API issues (access, refresh, email-verify). */
+  JWT_SECRET: Type.String({ minLength: 32, secret: true }),
+  JWT_ISSUER: Type.String({ minLength: 1, default: 'commerce-api' }),
+  JWT_AUDIENCE: Type.String({ minLength: 1, default: 'commerce-clients' }),
+  ACCESS_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 30, maximum: 86_400, default: 900 }),
+  REFRESH_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 60, maximum: 90 * 86_400, default: 30 * 86_400 }),
+  EMAIL_VERIFY_TTL_SECONDS: Type.Integer({ minimum: 60, maximum: 7 * 86_400, default: 86_400 })
+}
+
+/** Users and authentication (AuthService), besides the tokens. */
+export const UsersSlice = {
+  USERS_TABLE: Type.String({ minLength: 1 }),
+  SESSIONS_TABLE: Type.String({ minLength: 1 }),
+  USER_EVENTS_TOPIC_ARN: Type.String({ minLength: 1 }),
+  /** Login failures are counted in the idempotency table. */
+  IDEMPOTENCY_TABLE: HttpSlice.IDEMPOTENCY_TABLE,
+  OUTBOX_TABLE: OutboxSlice.OUTBOX_TABLE,
+  /** bcrypt cost factor; tests lower it through this variable only. */
+  BCRYPT_COST: Type.Integer({ minimum: 4, maximum: 15, default: 12 }),
+  /** Comma-separated emails that get the admin role once verified. */
+  ADMIN_EMAILS: Type.String({ default: '' }),
+  /** Failed logins allowed per account, and per client address, in one window before 429. */
+  LOGIN_MAX_FAILURES_PER_ACCOUNT: Type.Integer({ minimum: 1, default: 5 }),
+  LOGIN_MAX_FAILURES_PER_ADDRESS: Type.Integer({ minimum: 1, default: 50 }),
+  LOGIN_FAILURE_WINDOW_SECONDS: Type.Integer({ minimum: 1, default: 900 })
+}
+
+/** Emails (NotificationService over SES); events handled once, recorded in the idempotency table. */
+export const MailSlice = {
+  /** Sender address of every email (must be a verified SES identity on AWS). */
+  MAIL_FROM: Type.String({ minLength: 3, default: 'Shop <no-reply@shop.example>' }),
+  /** Base URL of the web front end; email links point here. */
+  PUBLIC_BASE_URL: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:3000' }),
+  IDEMPOTENCY_TABLE: HttpSlice.IDEMPOTENCY_TABLE
+}
+
+/** The recovery sweeper. */
+export const RecoverySlice = {
+  /**
+   * The recovery sweeper's patience: an order still pending or awaiting payment this long after its
+   * payment window ended (or without any saga this long after it was placed) is recovered.
+   */
+  RECOVERY_GRACE_SECONDS: Type.Integer({ minimum: 0, maximum: 86_400, default: 60 })
+}
+
+/** The embedded runtime only. */
+export const LocalSlice = {
   /** Local mode only: keep DynamoDB Local's data under this folder instead of in memory. */
   LOCAL_DATA_DIR: Type.Optional(Type.String({ minLength: 1 })),
   /**
@@ -93,7 +147,17 @@ export const ConfigSchema = Type.Object({
   LOCAL_QUEUE_VISIBILITY_MS: Type.Optional(PositiveInt),
   /** Local mode: run every scheduled function (outbox relay, recovery sweeper) at this interval instead of the template's rate. */
   LOCAL_SCHEDULE_INTERVAL_MS: Type.Optional(PositiveInt)
-})
+}
+
+/** One schema from slices (CommonSlice always included). */
+export function configSchema<S extends TProperties[]>(...slices: S) {
+  return Type.Object(Object.assign({}, CommonSlice, ...slices) as typeof CommonSlice & UnionToIntersection<S[number]>)
+}
+
+type UnionToIntersection<U> = (U extends unknown ? (union: U) => void : never) extends (intersection: infer I) => void ? I : never
+
+/** Every setting: the embedded runtime, which runs the API and every worker in one process. */
+export const ConfigSchema = configSchema(HttpSlice, OutboxSlice, OrdersSlice, PaymentsSlice, StripeSlice, TokensSlice, UsersSlice, MailSlice, RecoverySlice, LocalSlice)
 
 export type Config = Static<typeof ConfigSchema>
 
@@ -111,27 +175,36 @@ export function runtimeMode(env: Env): string {
   return env.RUNTIME_MODE || (env.AWS_REGION || env.AWS_ENDPOINT_URL ? 'aws' : 'local')
 }
 
-/** Parses `env` against ConfigSchema. Throws ConfigError naming the first bad variable. */
+/** Parses `env` against ConfigSchema (every setting). Throws ConfigError naming the first bad variable. */
 export function loadConfig(env: Env = process.env): Config {
+  return loadConfigOf(ConfigSchema, env)
+}
+
+/**
+ * Parses `env` against `schema` (an entry point's slices, see configSchema): only its variables are
+ * read and required. Throws ConfigError naming the first bad variable.
+ */
+export function loadConfigOf<T extends TProperties>(schema: TObject<T>, env: Env = process.env): Static<TObject<T>> {
+  const properties = schema.properties as Record<string, TSchema>
   const raw: Record<string, unknown> = {}
-  for (const [key, schema] of Object.entries(ConfigSchema.properties)) {
+  for (const [key, property] of Object.entries(properties)) {
     const value = env[key]
     if (value === undefined || value === '') continue
-    raw[key] = coerce(value, schema)
+    raw[key] = coerce(value, property)
   }
   raw.RUNTIME_MODE ??= runtimeMode(env)
-  const withDefaults = Value.Default(ConfigSchema, raw)
-  const firstError = Value.Errors(ConfigSchema, withDefaults).First()
+  const withDefaults = Value.Default(schema, raw)
+  const firstError = Value.Errors(schema, withDefaults).First()
   if (firstError) {
     const variable = firstError.path.replace(/^\//, '').split('/')[0] || '(root)'
     const got = env[variable]
-    const secret = (ConfigSchema.properties as Record<string, TSchema>)[variable]?.secret === true
+    const secret = properties[variable]?.secret === true
     const shown = secret ? '(value hidden)' : `(got ${JSON.stringify(got)})`
     throw new ConfigError(variable, got === undefined ? `is required (${firstError.message})` : `${firstError.message} ${shown}`)
   }
-  const config = withDefaults as Config
+  const config = withDefaults as Static<TObject<T>> & Record<string, unknown>
   if (config.RUNTIME_MODE === 'aws') {
-    const missing = REQUIRED_ON_AWS.find((variable) => config[variable] === undefined)
+    const missing = REQUIRED_ON_AWS.find((variable) => variable in properties && config[variable] === undefined)
     if (missing) throw new ConfigError(missing, 'is required in aws mode')
   }
   return config
@@ -166,7 +239,7 @@ export interface StripeSettings {
 }
 
 /** The settings of the Stripe client (createStripeGateway); ConfigError when a key is missing. */
-export function stripeSettings(config: Config): StripeSettings {
+export function stripeSettings(config: Pick<Config, keyof typeof StripeSlice>): StripeSettings {
   if (!config.STRIPE_SECRET_KEY) throw new ConfigError('STRIPE_SECRET_KEY', 'is required')
   if (!config.STRIPE_WEBHOOK_SECRET) throw new ConfigError('STRIPE_WEBHOOK_SECRET', 'is required')
   return {
@@ -178,11 +251,11 @@ export function stripeSettings(config: Config): StripeSettings {
   }
 }
 
-export function adminEmails(config: Config): Set<string> {
+export function adminEmails(config: Pick<Config, 'ADMIN_EMAILS'>): Set<string> {
   return new Set(config.ADMIN_EMAILS.split(',').map((email) => email.trim().toLowerCase()).filter(Boolean))
 }
 
-export function corsOrigins(config: Config): string[] | '*' {
+export function corsOrigins(config: Pick<Config, 'CORS_ORIGINS'>): string[] | '*' {
   const origins = config.CORS_ORIGINS.split(',').map((origin) => origin.trim()).filter(Boolean)
   return origins.includes('*') ? '*' : origins
 }

@@ -4,7 +4,7 @@ import awsLambdaFastify, { type LambdaResponse } from '@fastify/aws-lambda'
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, Context } from 'aws-lambda'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from './app'
-import { awsRuntimeOnce } from './composition'
+import { apiRuntimeOnce } from './composition/api'
 
 export type ApiGatewayEvent = APIGatewayProxyEvent | APIGatewayProxyEventV2
 export type ApiGatewayHandler = (event: ApiGatewayEvent, context: Context) => Promise<LambdaResponse>
@@ -39,6 +39,6 @@ export function createLambdaHandler(createApp: () => Promise<FastifyInstance>): 
 }
 
 export const handler = createLambdaHandler(async () => {
-  const runtime = awsRuntimeOnce()
+  const runtime = apiRuntimeOnce()
   return buildApp({ config: runtime.config, services: runtime.services, authenticate: runtime.authenticate, logger: runtime.logger })
 })

@@ -2,7 +2,7 @@
 // real AWS services on HOST:PORT. Without, it hands over to the embedded runtime (src/local/server.ts,
 // its own bundle dist/local-server.js), loaded only then: the container image does not even ship it.
 import { buildApp } from './app'
-import { awsRuntimeOnce } from './composition'
+import { apiRuntimeOnce } from './composition/api'
 import { runtimeMode } from './config'
 import { exitOnStartupError, serve } from './http-server'
 import { projectRootFrom } from './infra/project-root'
@@ -19,7 +19,7 @@ async function main(): Promise<void> {
     await runLocalServer({ projectRoot: projectRootFrom(import.meta.url), env, persist: process.argv.includes('--persist') })
     return
   }
-  const runtime = awsRuntimeOnce(env)
+  const runtime = apiRuntimeOnce(env)
   const app = await buildApp({ config: runtime.config, services: runtime.services, authenticate: runtime.authenticate, logger: runtime.logger })
   await serve(app, runtime.config)
 }

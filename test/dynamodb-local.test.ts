@@ -27,13 +27,13 @@ import {
   startDynamoDbLocal,
   type DynamoDbLocal
 } from '../src/local/dynamodb/dynamodb-local'
-import { localNames } from '../src/local/template/names'
+import { resourceNames } from '../src/local/template/names'
 import { projectRootFrom } from '../src/infra/project-root'
 import { loadTemplate, resourcesOfType } from '../src/local/template/template'
 
 const projectRoot = projectRootFrom(import.meta.url)
 const template = loadTemplate(join(projectRoot, 'template.yaml'))
-const names = localNames(template, { stackName: 'ddb-test' })
+const names = resourceNames(template, { stackName: 'ddb-test' })
 const tableResources = resourcesOfType(template, 'AWS::DynamoDB::Table')
 const tableName = (logicalId: string) => names.ref(logicalId) as string
 

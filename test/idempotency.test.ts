@@ -11,7 +11,7 @@ import { DynamoIdempotencyStore } from '../src/adapters/dynamodb/idempotency-sto
 import { dynamoDbLocalClientConfig } from '../src/local/dynamodb/dynamodb-local'
 import { createTablesFromTemplate } from '../src/local/dynamodb/create-tables'
 import type { EmbeddedRuntime } from '../src/local/runtime'
-import { documentClient } from '../src/composition'
+import { documentClient } from '../src/composition/builders'
 import {
   ConflictError,
   IdempotencyKeyReuseError,
@@ -20,9 +20,9 @@ import {
   TooManyRequestsError,
   ValidationError
 } from '../src/domain/errors'
-import { localNames } from '../src/local/template/names'
+import { resourceNames } from '../src/local/template/names'
 import { loadTemplate } from '../src/local/template/template'
-import { idempotencyKeyPlugin, sendStoredResponse } from '../src/plugins/idempotency-key'
+import { idempotencyKeyPlugin, replyIdempotently } from '../src/plugins/idempotency-key'
 import type { IdempotencyClaim, IdempotencyRecord, IdempotencyStore, StoredResponse } from '../src/ports/idempotency-store'
 import { Idempotency, requestFingerprint } from '../src/services/idempotency'
 import { build, projectRoot, sharedDynamoDbLocal } from './helpers/build'
@@ -32,7 +32,7 @@ const HOUR_MS = 3_600_000
 async function realStore(t: Test): Promise<DynamoIdempotencyStore> {
   const dynamodb = await sharedDynamoDbLocal()
   const template = loadTemplate(join(projectRoot, 'template.yaml'))
-  const names = localNames(template, { stackName: `idem${randomBytes(4).toString('hex')}`, parameters: { JwtSecret: 'x'.repeat(32) } })
+  const names = resourceNames(template, { stackName: `idem${randomBytes(4).toString('hex')}`, parameters: { JwtSecret: 'x'.repeat(32) } })
   const client = new DynamoDBClient(dynamoDbLocalClientConfig(dynamodb.endpoint))
   t.teardown(() => client.destroy())
   await createTablesFromTemplate(client, template, names)
@@ -310,18 +310,15 @@ t.test('over HTTP: header validation, replays marked Idempotent-Replayed, stored
       app.withTypeProvider<TypeBoxTypeProvider>().post(
         '/idempotency-test',
         {
-          config: { auth: 'public', idempotencyKey: true },
+          config: { auth: 'public', idempotencyKey: 'optional' },
           schema: { body: Type.Object({ amount: Type.Integer(), card: Type.Optional(Type.String()) }) }
         },
         async (request, reply) =>
-          sendStoredResponse(
-            reply,
-            await (late.runtime as EmbeddedRuntime).services.idempotency.run('test:anonymous', request.idempotencyKey, request.body, async () => {
-              calls++
-              if (request.body.card === 'declined') throw new PaymentDeclinedError('Your card was declined.', { declineCode: 'generic_decline' })
-              return { statusCode: 201, body: { id: randomUUID(), amount: request.body.amount } }
-            })
-          )
+          replyIdempotently(request, reply, (late.runtime as EmbeddedRuntime).services.idempotency, 'test:anonymous', request.body, async () => {
+            calls++
+            if (request.body.card === 'declined') throw new PaymentDeclinedError('Your card was declined.', { declineCode: 'generic_decline' })
+            return { statusCode: 201, body: { id: randomUUID(), amount: request.body.amount } }
+          })
       )
     }
   })

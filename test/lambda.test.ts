@@ -7,7 +7,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, SQSEvent } from 'aws-lambda'
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { createTablesFromTemplate } from '../src/local/dynamodb/create-tables'
-import { functionEnvironment, localNames } from '../src/local/template/names'
+import { functionEnvironment, resourceNames } from '../src/local/template/names'
 import { loadTemplate } from '../src/local/template/template'
 import { build, projectRoot, sharedDynamoDbLocal } from './helpers/build'
 import { lambdaContext, loadAwsEvent } from './helpers/aws-events'
@@ -44,7 +44,7 @@ t.test('production handler (AWS mode) answers health and readiness from REST and
   // Tables in DynamoDB Local play the part of the real DynamoDB endpoint.
   const dynamodb = await sharedDynamoDbLocal()
   const template = loadTemplate(join(projectRoot, 'template.yaml'))
-  const names = localNames(template, { stackName: 'lambda-test', parameters: { JwtSecret: 'x'.repeat(32), StripeSecretKey: 'sk_test_lambda', StripeWebhookSecret: 'whsec_lambda' } })
+  const names = resourceNames(template, { stackName: 'lambda-test', parameters: { JwtSecret: 'x'.repeat(32), StripeSecretKey: 'sk_test_lambda', StripeWebhookSecret: 'whsec_lambda' } })
   const client = new DynamoDBClient({ endpoint: dynamodb.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } })
   await createTablesFromTemplate(client, template, names)
   client.destroy()

@@ -11,10 +11,11 @@ import { buildApp } from '../src/app'
 import { DynamoProductRepository } from '../src/adapters/dynamodb/product-repository'
 import { dynamoDbLocalClientConfig } from '../src/local/dynamodb/dynamodb-local'
 import { DurableMap } from '../src/local/durable-map'
+import { silentLog } from '../src/local/log'
 import { startEmbeddedRuntime } from '../src/local/runtime'
 import { startStripeSimulator, type StripeSimulator } from '../src/local/stripe/simulator'
 import { createStripeGateway } from '../src/adapters/stripe/stripe-gateway'
-import { documentClient } from '../src/composition'
+import { documentClient } from '../src/composition/builders'
 import { createLogger } from '../src/logger'
 import { PaymentGatewayError } from '../src/ports/payment-gateway'
 import { projectRoot } from './helpers/build'
@@ -39,10 +40,10 @@ t.test('DurableMap: what write() returned is kept; a line cut short by a crash i
   map.delete('a')
   // No close(): as if the process died here, with half of a last write on disk.
   appendFileSync(join(folder, 'things.jsonl'), '[["d",{"n":')
-  const warnings: string[] = []
-  const reopened = new DurableMap<{ n: number }>(folder, 'things', (message) => warnings.push(message))
+  const warnings: Array<{ obj: object; msg: string }> = []
+  const reopened = new DurableMap<{ n: number }>(folder, 'things', { ...silentLog, warn: (obj, msg) => void warnings.push({ obj, msg }) })
   t.same([...reopened], [['b', { n: 2 }], ['c', { n: 3 }]])
-  t.match(warnings, [/line 4 is not whole/])
+  t.match(warnings, [{ obj: { line: 4 }, msg: /line 4 is not whole/ }])
   reopened.close()
   map.close()
   t.same([...new DurableMap<{ n: number }>(folder, 'things')], [['b', { n: 2 }], ['c', { n: 3 }]], 'and so after the fold into a snapshot')

@@ -6,10 +6,11 @@ import { createHash } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import t, { type Test } from 'tap'
 import type { SQSEvent, SQSRecord } from 'aws-lambda'
-import { createLocalMessaging, type LocalMessagingOptions } from '../src/local/sns-sqs/messaging'
+import { createMessaging, type MessagingOptions } from '../src/local/sns-sqs/messaging'
+import type { Log } from '../src/local/log'
 import { SNS_SENDER_ID } from '../src/local/sns-sqs/topics'
 import { md5OfMessageAttributes } from '../src/local/sns-sqs/checksums'
-import { localNames } from '../src/local/template/names'
+import { resourceNames } from '../src/local/template/names'
 import { loadTemplate, parseTemplate } from '../src/local/template/template'
 import { createLogger } from '../src/logger'
 import type { EventEnvelope } from '../src/ports/event-bus'
@@ -21,7 +22,7 @@ type Handler = (event: SQSEvent) => unknown
 
 const template = loadTemplate(fileURLToPath(new URL('./fixtures/messaging.template.yaml', import.meta.url)))
 const fixture = loadAwsEvent<SQSEvent>('sqs-event.concrete.json')
-const names = localNames(template, { stackName: 'test' })
+const names = resourceNames(template, { stackName: 'test' })
 const PAYMENT_TOPIC = names.ref('PaymentEventsTopic') as string
 const ORDER_TOPIC = names.ref('OrderEventsTopic') as string
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
@@ -38,17 +39,15 @@ interface Invocation {
 }
 
 /** A bus on the test template whose workers are `handlers` (missing ones succeed). */
-function setup(t: Test, handlers: Record<string, Handler> = {}, overrides: Partial<LocalMessagingOptions> = {}) {
+function setup(t: Test, handlers: Record<string, Handler> = {}, overrides: Partial<MessagingOptions> = {}) {
   const invocations: Invocation[] = []
-  const logged: Array<{ level: 'warn' | 'error'; obj: object; msg: string }> = []
-  const messaging = createLocalMessaging({
+  const logged: Array<{ level: keyof Log; obj: object; msg: string }> = []
+  const record = (level: keyof Log) => (obj: object, msg: string) => void logged.push({ level, obj, msg })
+  const messaging = createMessaging({
     template,
     names,
     redeliveryDelayMs: 1,
-    log: {
-      warn: (obj, msg) => logged.push({ level: 'warn', obj, msg }),
-      error: (obj, msg) => logged.push({ level: 'error', obj, msg })
-    },
+    log: { debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') },
     invoke: async (functionLogicalId, event) => {
       const sqsEvent = event as SQSEvent
       invocations.push({ functionLogicalId, records: sqsEvent.Records })
@@ -391,7 +390,7 @@ t.test('close stops delivery: publish rejects and idle resolves', async (t) => {
 t.test('template problems stop startup with a message naming the resource', async (t) => {
   const wire = (yaml: string) => () => {
     const broken = parseTemplate(yaml)
-    createLocalMessaging({ template: broken, names: localNames(broken, { stackName: 's' }), invoke: async () => undefined })
+    createMessaging({ template: broken, names: resourceNames(broken, { stackName: 's' }), invoke: async () => undefined })
   }
   t.throws(
     wire(`

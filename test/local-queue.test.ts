@@ -1,7 +1,7 @@
 // Unit tests of the local SQS queue, on an explicit clock: visibility timeout, receive counts, receipt
 // handles, delivery delay, and redrive to the dead-letter queue after maxReceiveCount receives.
 import t from 'tap'
-import { LocalQueue } from '../src/local/sns-sqs/queue'
+import { Queue } from '../src/local/sns-sqs/queue'
 import type { QueueDefinition } from '../src/local/sns-sqs/wiring'
 
 const definition = (name: string, delaySeconds = 0): QueueDefinition => ({
@@ -13,7 +13,7 @@ const definition = (name: string, delaySeconds = 0): QueueDefinition => ({
 })
 
 t.test('a received message is invisible for the visibility timeout, then comes back with a higher count', async (t) => {
-  const queue = new LocalQueue(definition('Q'), 30_000)
+  const queue = new Queue(definition('Q'), 30_000)
   const id = queue.send({ body: 'hello', senderId: 'me' }, 1_000)
   const [first] = queue.receive(10, 1_000)
   t.equal(first?.messageId, id)
@@ -34,7 +34,7 @@ t.test('a received message is invisible for the visibility timeout, then comes b
 })
 
 t.test('changeVisibility makes a message receivable after the given delay', async (t) => {
-  const queue = new LocalQueue(definition('Q'), 30_000)
+  const queue = new Queue(definition('Q'), 30_000)
   queue.send({ body: 'x', senderId: 'me' }, 0)
   const [record] = queue.receive(1, 0)
   queue.changeVisibility(record?.receiptHandle as string, 10, 100)
@@ -43,22 +43,22 @@ t.test('changeVisibility makes a message receivable after the given delay', asyn
 })
 
 t.test('receive takes at most `max` visible messages, oldest first', async (t) => {
-  const queue = new LocalQueue(definition('Q'), 30_000)
+  const queue = new Queue(definition('Q'), 30_000)
   for (const body of ['a', 'b', 'c']) queue.send({ body, senderId: 'me' }, 0)
   t.strictSame(queue.receive(2, 0).map((record) => record.body), ['a', 'b'])
   t.strictSame(queue.receive(2, 0).map((record) => record.body), ['c'])
 })
 
 t.test('DelaySeconds postpones the first receive', async (t) => {
-  const queue = new LocalQueue(definition('Q', 5), 30_000)
+  const queue = new Queue(definition('Q', 5), 30_000)
   queue.send({ body: 'later', senderId: 'me' }, 0)
   t.strictSame(queue.receive(1, 4_999), [])
   t.equal(queue.receive(1, 5_000).length, 1)
 })
 
 t.test('after maxReceiveCount receives the message moves to the dead-letter queue instead of being received', async (t) => {
-  const queue = new LocalQueue(definition('Q'), 10)
-  const dlq = new LocalQueue(definition('Dlq'), 10)
+  const queue = new Queue(definition('Q'), 10)
+  const dlq = new Queue(definition('Dlq'), 10)
   let notified = 0
   dlq.onAvailable(() => (notified += 1))
   queue.setDeadLetterQueue(dlq, 2)

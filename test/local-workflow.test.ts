@@ -8,13 +8,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import t, { type Test } from 'tap'
-import { createLocalWorkflow, type InvokeFunction, type LocalWorkflow, type TaskInvocationContext } from '../src/local/stepfunctions/workflow'
-import { localNames } from '../src/local/template/names'
+import { createStateMachineRunner, type InvokeFunction, type StateMachineRunner, type TaskInvocationContext } from '../src/local/stepfunctions/workflow'
+import { resourceNames } from '../src/local/template/names'
 import { loadTemplate, parseTemplate } from '../src/local/template/template'
 
 const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url))
 const template = loadTemplate(join(fixtures, 'workflow.template.yaml'))
-const names = localNames(template, { stackName: 'wf' })
+const names = resourceNames(template, { stackName: 'wf' })
 const orderWorkflow = names.ref('OrderWorkflow') as string
 const heartbeatWorkflow = names.ref('HeartbeatWorkflow') as string
 
@@ -48,15 +48,15 @@ function setup(t: Test, behaviour: Record<string, Behaviour> = {}, dataDir?: str
   }
   const logs: Array<{ level: string; msg: string } & Record<string, unknown>> = []
   const record = (level: string) => (obj: object, msg: string) => void logs.push({ level, msg, ...obj })
-  const log = { info: record('info'), warn: record('warn'), error: record('error') }
-  const workflow = createLocalWorkflow({ template, names, projectRoot: fixtures, invoke, log, dataDir })
+  const log = { debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') }
+  const workflow = createStateMachineRunner({ template, names, projectRoot: fixtures, invoke, log, dataDir })
   t.teardown(() => workflow.close())
   const callsTo = (functionLogicalId: string) => calls.filter((call) => call.functionLogicalId === functionLogicalId)
   return { workflow, calls, callsTo, logs }
 }
 
 /** Starts the order saga and waits until it stands still (parked on the payment callback, or ended). */
-async function startOrder(workflow: LocalWorkflow, orderId: string, paymentWindowSeconds = 300) {
+async function startOrder(workflow: StateMachineRunner, orderId: string, paymentWindowSeconds = 300) {
   const { executionArn } = await workflow.start(orderWorkflow, { orderId, paymentWindowSeconds }, { name: `order-${orderId}`, correlationId: `corr-${orderId}` })
   await workflow.idle()
   return executionArn
@@ -105,7 +105,7 @@ t.test('task token errors carry SFN names', async (t) => {
 })
 
 t.test('a worker can complete its callback while it is still being invoked', async (t) => {
-  const box: { workflow?: LocalWorkflow } = {}
+  const box: { workflow?: StateMachineRunner } = {}
   const { workflow } = setup(t, {
     AwaitPaymentFunction: async (event) => {
       await box.workflow?.sendTaskSuccess(event.taskToken as string, { paymentId: 'pay-fast' })
@@ -252,7 +252,7 @@ Resources:
 `)
   const create = (task: string) => {
     const template = withTask(task)
-    return () => createLocalWorkflow({ template, names: localNames(template, { stackName: 's' }), projectRoot: fixtures, invoke: async () => null })
+    return () => createStateMachineRunner({ template, names: resourceNames(template, { stackName: 's' }), projectRoot: fixtures, invoke: async () => null })
   }
   t.throws(create('Resource: "arn:aws:lambda:local:000000000000:function:s-Other"'), /Task state 'Step'.*not a function of the template/)
   t.throws(create('Resource: "arn:aws:states:::sqs:sendMessage", Parameters: { QueueUrl: q, MessageBody: m }'), /Task state 'Step'.*not emulated locally/)

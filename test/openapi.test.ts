@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises'
 import { Validator } from '@seriousme/openapi-schema-validator'
 import t from 'tap'
-import { buildOpenApiDocument, formatOpenApiDocument } from '../src/openapi-document'
+import { buildOpenApiDocument, formatOpenApiDocument } from '../scripts/openapi-document'
 
 const committedPath = new URL('../openapi/openapi.json', import.meta.url)
 const document = await buildOpenApiDocument()

@@ -8,7 +8,7 @@ import { DynamoOrderRepository } from '../src/adapters/dynamodb/order-repository
 import { DynamoPaymentRepository } from '../src/adapters/dynamodb/payment-repository'
 import { dynamoDbLocalClientConfig } from '../src/local/dynamodb/dynamodb-local'
 import { createStripeGateway } from '../src/adapters/stripe/stripe-gateway'
-import { documentClient } from '../src/composition'
+import { documentClient } from '../src/composition/builders'
 import { stripeSettings } from '../src/config'
 import { build } from './helpers/build'
 import { openShop } from './helpers/orders'

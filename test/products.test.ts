@@ -12,7 +12,7 @@ import { DynamoProductRepository } from '../src/adapters/dynamodb/product-reposi
 import { dynamoDbLocalClientConfig } from '../src/local/dynamodb/dynamodb-local'
 import type { EmbeddedRuntime } from '../src/local/runtime'
 import { seedDemoCatalog } from '../src/local/dynamodb/seed-catalog'
-import { documentClient } from '../src/composition'
+import { documentClient } from '../src/composition/builders'
 import type { Product } from '../src/domain/product'
 import { build, projectRoot } from './helpers/build'
 import { bearer, registerVerifiedUser, uniqueEmail } from './helpers/users'

@@ -10,10 +10,11 @@ import type { FastifyInstance, InjectOptions } from 'fastify'
 import t, { type Test } from 'tap'
 import { storeUnavailableReason } from '../src/adapters/dynamodb/store-availability'
 import { dynamoDbLocalClientConfig } from '../src/local/dynamodb/dynamodb-local'
-import { awsAdapters, documentClient } from '../src/composition'
+import { awsAdapters } from '../src/composition/all'
+import { documentClient } from '../src/composition/builders'
 import { loadConfig } from '../src/config'
 import { StoreUnavailableError } from '../src/domain/errors'
-import { functionEnvironment, localNames } from '../src/local/template/names'
+import { functionEnvironment, resourceNames } from '../src/local/template/names'
 import { loadTemplate } from '../src/local/template/template'
 import { build, projectRoot, sharedDynamoDbLocal } from './helpers/build'
 import { startTcpProxy, type ProxyMode } from './helpers/tcp-proxy'
@@ -111,7 +112,7 @@ async function closedPort(): Promise<string> {
 
 t.test('the AWS adapters bound every DynamoDB call and report an outage as StoreUnavailableError', async (t) => {
   const template = loadTemplate(join(projectRoot, 'template.yaml'))
-  const names = localNames(template, { stackName: 'outage', parameters: { JwtSecret: 'x'.repeat(32), StripeSecretKey: 'sk_test_outage', StripeWebhookSecret: 'whsec_outage' } })
+  const names = resourceNames(template, { stackName: 'outage', parameters: { JwtSecret: 'x'.repeat(32), StripeSecretKey: 'sk_test_outage', StripeWebhookSecret: 'whsec_outage' } })
   const credentials = { AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' }
   const saved = Object.fromEntries(Object.keys(credentials).map((key) => [key, process.env[key]]))
   Object.assign(process.env, credentials) // the SDK's default credential chain, as on Lambda

@@ -27,7 +27,8 @@ export interface Product {
 export type PublicProduct = Pick<Product, 'id' | 'name' | 'description' | 'price' | 'currency' | 'available'>
 
 /** The fields an admin sets; reserved and available only ever change through stock and orders. */
-export type ProductFields = Pick<Product, 'name' | 'description' | 'price' | 'currency' | 'active' | 'stock'>
+export const PRODUCT_FIELDS = ['name', 'description', 'price', 'currency', 'active', 'stock'] as const satisfies ReadonlyArray<keyof Product>
+export type ProductFields = Pick<Product, (typeof PRODUCT_FIELDS)[number]>
 
 export const PRODUCT_LIMITS = {
   nameMaxLength: 200,

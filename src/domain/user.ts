@@ -1,5 +1,6 @@
 // The user as the domain sees it. `UserRecord` (with the password hash) never leaves the services.
-export type Role = 'customer' | 'admin'
+export const ROLES = ['customer', 'admin'] as const
+export type Role = (typeof ROLES)[number]
 
 export interface User {
   id: string
@@ -32,4 +33,12 @@ export function normaliseEmail(email: string): string {
 export function publicUser(record: UserRecord): User {
   const { passwordHash: _hash, ...user } = record
   return user
+}
+
+/**
+ * Whether `caller` may read a record owned by `ownerId` (an order, a payment, a user profile): its
+ * owner or an admin. Callers answer anyone else 404, as if it did not exist, so ids cannot be probed.
+ */
+export function isOwnerOrAdmin(caller: Principal, ownerId: string): boolean {
+  return caller.userId === ownerId || caller.roles.includes('admin')
 }

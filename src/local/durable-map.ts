@@ -10,6 +10,7 @@
 // whole or not at all. Opening folds the journal into a fresh snapshot; so does a long journal.
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
+import { silentLog, type Log } from './log'
 
 /** Fold the journal into the snapshot once it has this many lines. */
 const COMPACT_AFTER_LINES = 5_000
@@ -25,9 +26,9 @@ export class DurableMap<T> {
 
   /**
    * Loads (or creates) the map `name` in `directory`.
-   * @param warn told about journal lines that could not be read (a write cut short by a crash).
+   * @param log warned about journal lines that could not be read (a write cut short by a crash).
    */
-  constructor(directory: string, name: string, warn: (message: string) => void = () => {}) {
+  constructor(directory: string, name: string, log: Log = silentLog) {
     mkdirSync(directory, { recursive: true })
     this.snapshotFile = join(directory, `${name}.json`)
     this.journalFile = join(directory, `${name}.jsonl`)
@@ -43,7 +44,7 @@ export class DurableMap<T> {
         try {
           changes = JSON.parse(line) as Array<[string, T | null]>
         } catch {
-          warn(`${this.journalFile}: line ${index + 1} is not whole (a write cut short by a crash?); ignored`)
+          log.warn({ file: this.journalFile, line: index + 1 }, `${this.journalFile}: line ${index + 1} is not whole (a write cut short by a crash?); ignored`)
           return
         }
         for (const [key, value] of changes) this.apply(key, value ?? undefined)

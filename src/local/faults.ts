@@ -32,7 +32,7 @@ function normalState(): FaultState {
   return Object.fromEntries(SWITCHES.map((name) => [name, FAULT_SWITCHES[name][0]])) as FaultState
 }
 
-export class LocalFaults {
+export class FaultSwitches {
   private state = normalState()
 
   get<S extends FaultSwitch>(name: S): FaultValue<S> {

@@ -9,7 +9,7 @@ const MailboxResponse = Type.Object({
   messages: Type.Array(Type.Object({ to: Type.String(), subject: Type.String(), text: Type.String(), sentAt: Type.String() }))
 })
 
-export interface LocalInspection {
+export interface Inspection {
   mailbox(): Array<{ to: string; subject: string; text: string; sentAt: string }>
   deadLetters(): Record<string, unknown[]>
   executions(): unknown[]
@@ -30,7 +30,7 @@ const FaultStateSchema = Type.Object(
 // Names and values are checked by the registry, whose messages name the switch and what it takes.
 const FaultChanges = Type.Record(Type.String(), Type.String(), { description: 'switch → value, e.g. {"stripe.refunds":"fail"}; "ok" restores' })
 
-export function localRoutes(inspection: LocalInspection): FastifyPluginAsyncTypebox {
+export function localRoutes(inspection: Inspection): FastifyPluginAsyncTypebox {
   return async (app) => {
     const hidden = { hide: true, tags: ['local'] }
     app.get('/mailbox', { config: { auth: 'public' }, schema: { ...hidden, response: { 200: MailboxResponse } } }, async () => ({

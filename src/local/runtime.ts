@@ -6,26 +6,28 @@
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
-import { composeRuntime, documentClient, type Runtime } from '../composition'
+import { composeRuntime, type Runtime } from '../composition/all'
+import { documentClient } from '../composition/builders'
 import { loadConfig, localStateDir, stripeSettings } from '../config'
-import { functionEnvironment, localNames, parametersFromEnvironment } from './template/names'
+import { functionEnvironment, resourceNames, parametersFromEnvironment } from './template/names'
 import { apiFunctionId } from './template/placeholder-environment'
 import { loadTemplate, type CloudFormationTemplate } from './template/template'
 import { createLogger, type Logger } from '../logger'
 import { localRoutes } from './routes'
 import { DynamoProductRepository } from '../adapters/dynamodb/product-repository'
 import { createTablesFromTemplate } from './dynamodb/create-tables'
-import { LocalFaults } from './faults'
+import { FaultSwitches } from './faults'
 import { dynamoDbLocalClientConfig, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb/dynamodb-local'
 import { BcryptWorkerPool } from '../adapters/crypto/bcrypt-worker-pool'
 import { createStripeGateway } from '../adapters/stripe/stripe-gateway'
-import { LocalMailbox } from './ses/mailbox'
-import { createLocalMessaging, type LocalMessaging } from './sns-sqs/messaging'
-import { startLocalSchedules } from './schedules/schedules'
+import { Mailbox } from './ses/mailbox'
+import { createMessaging, type Messaging } from './sns-sqs/messaging'
+import { startSchedules } from './schedules/schedules'
 import { startStreamSources, type StreamSources } from './dynamodb/stream-event-sources'
-import { createLocalWorkflow, type LocalWorkflow } from './stepfunctions/workflow'
+import { createStateMachineRunner, type StateMachineRunner } from './stepfunctions/workflow'
 import { LOCAL_STRIPE_SECRET_KEY, startStripeSimulator, type StripeSimulator } from './stripe/simulator'
 import { seedDemoCatalog } from './dynamodb/seed-catalog'
+import { forwardingLog } from './log'
 
 export const LOCAL_STACK_NAME = 'commerce-local'
 
@@ -49,13 +51,13 @@ export interface EmbeddedRuntimeOptions {
 export interface EmbeddedRuntime extends Runtime {
   template: CloudFormationTemplate
   dynamodbEndpoint: string
-  mailbox: LocalMailbox
-  messaging: LocalMessaging
-  workflow: LocalWorkflow
+  mailbox: Mailbox
+  messaging: Messaging
+  workflow: StateMachineRunner
   /** Stripe's stand-in; set its `webhookUrl` (or `deliver`) once the app listens. */
   stripe: StripeSimulator
   /** The fault switches (also at /_local/faults). */
-  faults: LocalFaults
+  faults: FaultSwitches
   /** Where the runner and the Stripe simulator keep their state (see LOCAL_STATE_DIR); undefined: in memory. */
   stateDir: string | undefined
   localRoutes: ReturnType<typeof localRoutes>
@@ -68,15 +70,15 @@ export async function startEmbeddedRuntime(options: EmbeddedRuntimeOptions): Pro
   const env = options.env ?? process.env
   const template = loadTemplate(options.templatePath ?? join(options.projectRoot, 'template.yaml'))
   const logged: { logger?: Logger } = { logger: options.logger }
-  const faults = new LocalFaults()
+  const faults = new FaultSwitches()
   const stateDir = localStateDir(env)
   // Stripe's stand-in: the app reaches it through the real SDK, pointed here by the STRIPE_API_* settings.
   const stripe = await startStripeSimulator({
-    log: (message, level = 'debug') => logged.logger?.[level](message),
+    log: forwardingLog(() => logged.logger),
     dataDir: stateDir === undefined ? undefined : join(stateDir, 'stripe'),
     faults
   })
-  const names = localNames(template, {
+  const names = resourceNames(template, {
     stackName: options.stackName ?? LOCAL_STACK_NAME,
     parameters: {
       Stage: 'local',
@@ -104,7 +106,7 @@ export async function startEmbeddedRuntime(options: EmbeddedRuntimeOptions): Pro
       dataDir: config.LOCAL_DATA_DIR,
       port: config.LOCAL_DYNAMODB_PORT,
       javaPath: config.LOCAL_JAVA_PATH,
-      log: (line, level = 'debug') => logger[level](line)
+      log: logger
     }).catch(async (error: unknown) => {
       await stripe.close()
       throw error
@@ -129,8 +131,8 @@ export async function startEmbeddedRuntime(options: EmbeddedRuntimeOptions): Pro
     if (!worker) throw new Error(`No local worker '${name}' for function ${functionLogicalId}`)
     return worker(event)
   }
-  const mailbox = new LocalMailbox()
-  const messaging = createLocalMessaging({
+  const mailbox = new Mailbox()
+  const messaging = createMessaging({
     template,
     names,
     invoke,
@@ -139,7 +141,7 @@ export async function startEmbeddedRuntime(options: EmbeddedRuntimeOptions): Pro
     log: logger,
     faults
   })
-  const workflow = createLocalWorkflow({
+  const workflow = createStateMachineRunner({
     template,
     names,
     projectRoot: options.projectRoot,
@@ -155,7 +157,7 @@ export async function startEmbeddedRuntime(options: EmbeddedRuntimeOptions): Pro
     logger
   )
   built.runtime = runtime
-  const schedules = startLocalSchedules(template, invoke, logger, config.LOCAL_SCHEDULE_INTERVAL_MS)
+  const schedules = startSchedules(template, invoke, logger, config.LOCAL_SCHEDULE_INTERVAL_MS)
   let streams: StreamSources | undefined
   const closeEngines = async () => {
     schedules.close()
@@ -228,7 +230,7 @@ export async function startEmbeddedRuntime(options: EmbeddedRuntimeOptions): Pro
  * sent, as a request timing out would (an Error named TimeoutError, as the SDK raises for a socket
  * timeout). Added at the build step, before the SDK's retries (finalizeRequest), so calls fail fast.
  */
-function failWhenSwitched(dynamodb: DynamoDBClient, faults: LocalFaults): void {
+function failWhenSwitched(dynamodb: DynamoDBClient, faults: FaultSwitches): void {
   dynamodb.middlewareStack.add(
     (next) => async (args) => {
       if (faults.get('dynamodb') === 'unavailable') {

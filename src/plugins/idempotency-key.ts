@@ -1,19 +1,25 @@
-// Fastify glue for the Idempotency-Key mechanism (src/services/idempotency.ts). A route opts in with
-// `config: { idempotencyKey: true }`: the header is then documented on it, validated (400 when
-// malformed) and exposed as `request.idempotencyKey`. `sendStoredResponse` sends a result of
-// `Idempotency.run`, marking replays with `Idempotent-Replayed: true` as Stripe does.
-import { Type } from '@sinclair/typebox'
+// Fastify glue for the Idempotency-Key mechanism (src/services/idempotency.ts), the one path every
+// route with a key takes. A route opts in with `config: { idempotencyKey: 'optional' | 'required' }`:
+// the header is then documented on it (required or not), validated (400 when malformed or, on a
+// 'required' route, missing) and exposed as `request.idempotencyKey`. `replyIdempotently` runs the
+// route's operation under the key and sends the result, marking replays `Idempotent-Replayed: true`
+// as Stripe does.
+import { Type, type TSchema } from '@sinclair/typebox'
 import type { FastifyReply, FastifyRequest, FastifySchema } from 'fastify'
 import fp from 'fastify-plugin'
-import { checkIdempotencyKey, type IdempotentResult } from '../services/idempotency'
+import { ValidationError } from '../domain/errors'
+import { idempotencyKeyHeader } from '../schemas/common'
+import { checkIdempotencyKey, type Idempotency, type IdempotentResult, type StoredResponse } from '../services/idempotency'
 
 export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key'
 export const IDEMPOTENT_REPLAYED_HEADER = 'idempotent-replayed'
 
+export type IdempotencyKeyUse = 'optional' | 'required'
+
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** The route honours an optional `Idempotency-Key` header. */
-    idempotencyKey?: boolean
+    /** The route honours an `Idempotency-Key` header, optional or required. */
+    idempotencyKey?: IdempotencyKeyUse
   }
   interface FastifyRequest {
     /** The validated `Idempotency-Key` header on routes that opt in; undefined when not sent. */
@@ -21,12 +27,10 @@ declare module 'fastify' {
   }
 }
 
-const KeyHeaderSchema = Type.String({
-  minLength: 1,
-  maxLength: 255,
-  pattern: '^[\\x20-\\x7E]+$',
-  description: 'Optional. A unique key (e.g. a UUID) per intended operation; retries with the same key and request get the first response. Kept 24 hours.'
-})
+interface ObjectSchema {
+  properties?: Record<string, TSchema>
+  required?: string[]
+}
 
 export const idempotencyKeyPlugin = fp(
   async (app) => {
@@ -34,11 +38,18 @@ export const idempotencyKeyPlugin = fp(
 
     // Only routes that opt in get the header documented and a check: no cost on the other routes.
     app.addHook('onRoute', (route) => {
-      if (!route.config?.idempotencyKey) return
-      const headers = route.schema?.headers as { properties?: Record<string, unknown> } | undefined
+      const use = route.config?.idempotencyKey
+      if (!use) return
+      const required = use === 'required'
+      const header = idempotencyKeyHeader(required)
+      const headers = route.schema?.headers as ObjectSchema | undefined
       const withKey = headers
-        ? { ...headers, properties: { ...headers.properties, [IDEMPOTENCY_KEY_HEADER]: Type.Optional(KeyHeaderSchema) } }
-        : Type.Object({ [IDEMPOTENCY_KEY_HEADER]: Type.Optional(KeyHeaderSchema) })
+        ? {
+            ...headers,
+            properties: { ...headers.properties, [IDEMPOTENCY_KEY_HEADER]: header },
+            ...(required ? { required: [...(headers.required ?? []), IDEMPOTENCY_KEY_HEADER] } : {})
+          }
+        : Type.Object({ [IDEMPOTENCY_KEY_HEADER]: required ? header : Type.Optional(header) })
       route.schema = { ...route.schema, headers: withKey } satisfies FastifySchema
       route.preValidation = [...toArray(route.preValidation), readIdempotencyKey]
     })
@@ -48,6 +59,8 @@ export const idempotencyKeyPlugin = fp(
 
 const toArray = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value])
 
+// Before schema validation, so a malformed key gets the same message on every route; a missing one
+// on a 'required' route is left to the schema (its `required`).
 function readIdempotencyKey(request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void): void {
   const value = request.headers[IDEMPOTENCY_KEY_HEADER]
   try {
@@ -59,11 +72,33 @@ function readIdempotencyKey(request: FastifyRequest, _reply: FastifyReply, done:
   }
 }
 
+/** The key of a request on a 'required' route (the schema has already refused requests without one). */
+export function idempotencyKeyOf(request: FastifyRequest): string {
+  if (request.idempotencyKey === undefined) throw new ValidationError('The Idempotency-Key header is required.', { field: IDEMPOTENCY_KEY_HEADER })
+  return request.idempotencyKey
+}
+
+/**
+ * Runs `operation` at most once per (scope, the request's key) through `idempotency`, and sends its
+ * response: the first one again on a retry with the same `fingerprint`, 422 with another. Without a
+ * key (an 'optional' route) it just runs.
+ */
+export async function replyIdempotently(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  idempotency: Idempotency,
+  scope: string,
+  fingerprint: unknown,
+  operation: () => Promise<StoredResponse>
+): Promise<FastifyReply> {
+  return sendStoredResponse(reply, await idempotency.run(scope, request.idempotencyKey, fingerprint, operation))
+}
+
 /**
  * Sends a result of `Idempotency.run`: its status and body, plus `Idempotent-Replayed: true` on a
  * replay. A stored error body gets this request's `requestId`, like every error response.
  */
-export function sendStoredResponse(reply: FastifyReply, result: IdempotentResult): FastifyReply {
+function sendStoredResponse(reply: FastifyReply, result: IdempotentResult): FastifyReply {
   if (result.replayed) reply.header(IDEMPOTENT_REPLAYED_HEADER, 'true')
   const { body } = result
   const isErrorBody = result.statusCode >= 400 && body !== null && typeof body === 'object' && !Array.isArray(body)

@@ -1,9 +1,9 @@
 // Orders routes: HTTP shapes and status codes only; rules live in OrderService.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { principalOf } from '../plugins/auth-guard'
+import { replyIdempotently } from '../plugins/idempotency-key'
 import { ErrorRef } from '../schemas/common'
 import { ListOrdersQuery, OrderIdParams, OrderListResponse, OrderResponse, PlaceOrderBody, SetStatusBody } from '../schemas/orders'
-import { sendStoredResponse } from '../plugins/idempotency-key'
 import type { Idempotency } from '../services/idempotency'
 import type { OrderService } from '../services/order-service'
 
@@ -18,7 +18,7 @@ export const ordersRoutes: FastifyPluginAsyncTypebox<OrdersRoutesOptions> = asyn
   app.post(
     '/orders',
     {
-      config: { auth: 'customer', idempotencyKey: true },
+      config: { auth: 'customer', idempotencyKey: 'optional' },
       schema: {
         tags,
         summary: 'Place an order (priced from the catalog); optional Idempotency-Key header',
@@ -28,12 +28,10 @@ export const ordersRoutes: FastifyPluginAsyncTypebox<OrdersRoutesOptions> = asyn
     },
     async (request, reply) => {
       const caller = principalOf(request)
-      const { idempotencyKey } = request
-      const result = await idempotency.run(`orders:${caller.userId}`, idempotencyKey, request.body, async () => ({
+      return replyIdempotently(request, reply, idempotency, `orders:${caller.userId}`, request.body, async () => ({
         statusCode: 201,
-        body: { order: await orders.place(caller, request.body, request.id, idempotencyKey) }
+        body: { order: await orders.place(caller, request.body, request.id, request.idempotencyKey) }
       }))
-      return sendStoredResponse(reply, result)
     }
   )
 

@@ -2,9 +2,9 @@
 // POST /payments/{id}/refunds (admin; Idempotency-Key required).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { principalOf } from '../plugins/auth-guard'
-import { sendStoredResponse } from '../plugins/idempotency-key'
+import { idempotencyKeyOf, replyIdempotently } from '../plugins/idempotency-key'
 import { ErrorRef } from '../schemas/common'
-import { PayBody, PayHeaders, PaymentIdParams, PaymentResponse, PaymentResultSchema, RefundBody, RefundHeaders, RefundResponse } from '../schemas/payments'
+import { PayBody, PaymentIdParams, PaymentResponse, PaymentResultSchema, RefundBody, RefundResponse } from '../schemas/payments'
 import type { Idempotency } from '../services/idempotency'
 import type { PaymentService } from '../services/payment-service'
 
@@ -19,7 +19,7 @@ export const paymentsRoutes: FastifyPluginAsyncTypebox<PaymentsRoutesOptions> = 
   app.post(
     '/payments',
     {
-      config: { auth: 'customer' },
+      config: { auth: 'customer', idempotencyKey: 'required' },
       schema: {
         tags,
         summary: 'Pay an order awaiting payment (amount from the order)',
@@ -27,19 +27,17 @@ export const paymentsRoutes: FastifyPluginAsyncTypebox<PaymentsRoutesOptions> = 
           '400 when the payment provider refuses the payment method (e.g. it does not exist; the order stays payable), 402 on a decline, ' +
           '409 when the order is not payable (its payment window has closed) or another payment holds it, 503 with Retry-After when the ' +
           'payment provider is unavailable: retry with the same Idempotency-Key (the payment is never taken twice; another key gets 409 or 503 until it is settled).',
-        headers: PayHeaders,
         body: PayBody,
         response: { 200: PaymentResultSchema, 400: ErrorRef, 401: ErrorRef, 402: ErrorRef, 404: ErrorRef, 409: ErrorRef, 422: ErrorRef, 503: ErrorRef }
       }
     },
     async (request, reply) => {
       const caller = principalOf(request)
-      const key = request.headers['idempotency-key']
-      const result = await idempotency.run(`payments:${caller.userId}`, key, request.body, async () => ({
+      const key = idempotencyKeyOf(request)
+      return replyIdempotently(request, reply, idempotency, `payments:${caller.userId}`, request.body, async () => ({
         statusCode: 200,
         body: await payments.pay(caller, request.body, key, request.id)
       }))
-      return sendStoredResponse(reply, result)
     }
   )
 
@@ -55,7 +53,7 @@ export const paymentsRoutes: FastifyPluginAsyncTypebox<PaymentsRoutesOptions> = 
   app.post(
     '/payments/:id/refunds',
     {
-      config: { auth: 'admin' },
+      config: { auth: 'admin', idempotencyKey: 'required' },
       schema: {
         tags,
         summary: 'Refund part or all of a payment (admin)',
@@ -63,7 +61,6 @@ export const paymentsRoutes: FastifyPluginAsyncTypebox<PaymentsRoutesOptions> = 
           'The refund is recorded before Stripe is asked. 201 with status succeeded when Stripe made it, pending when Stripe could not be ' +
           'reached (it is retried until Stripe answers), failed when Stripe refused it for good. 409 when the payment is not succeeded or ' +
           'partially_refunded, or the amount is more than what is left to refund. Retries with the same Idempotency-Key and body get the first response.',
-        headers: RefundHeaders,
         params: PaymentIdParams,
         body: RefundBody,
         response: { 201: RefundResponse, 400: ErrorRef, 401: ErrorRef, 403: ErrorRef, 404: ErrorRef, 409: ErrorRef, 422: ErrorRef, 503: ErrorRef }
@@ -71,13 +68,12 @@ export const paymentsRoutes: FastifyPluginAsyncTypebox<PaymentsRoutesOptions> = 
     },
     async (request, reply) => {
       const caller = principalOf(request)
-      const key = request.headers['idempotency-key']
+      const key = idempotencyKeyOf(request)
       const paymentId = request.params.id
-      const result = await idempotency.run(`refunds:${caller.userId}`, key, { paymentId, ...request.body }, async () => ({
+      return replyIdempotently(request, reply, idempotency, `refunds:${caller.userId}`, { paymentId, ...request.body }, async () => ({
         statusCode: 201,
         body: { refund: await payments.refund(caller, paymentId, request.body, key, request.id) }
       }))
-      return sendStoredResponse(reply, result)
     }
   )
 }

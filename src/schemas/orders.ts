@@ -1,10 +1,9 @@
 // Request and response schemas of the orders routes.
 import { Type, type Static } from '@sinclair/typebox'
 import { CANCEL_REASONS, MAX_LINES, MAX_QUANTITY, ORDER_STATUSES } from '../domain/order'
+import { literalUnion } from './common'
 
-const literals = <T extends string>(values: readonly T[]) => Type.Union(values.map((value) => Type.Literal(value)))
-
-export const OrderStatusSchema = literals(ORDER_STATUSES)
+export const OrderStatusSchema = literalUnion(ORDER_STATUSES)
 
 const Text = (maxLength: number) => Type.String({ minLength: 1, maxLength, pattern: '\\S' })
 
@@ -32,7 +31,7 @@ export const OrderSchema = Type.Object(
     id: Type.String(),
     userId: Type.String(),
     status: OrderStatusSchema,
-    cancelReason: Type.Optional(literals(CANCEL_REASONS)),
+    cancelReason: Type.Optional(literalUnion(CANCEL_REASONS)),
     items: Type.Array(
       Type.Object({
         productId: Type.String(),

@@ -2,19 +2,16 @@
 import { Type } from '@sinclair/typebox'
 import { PAYMENT_STATUSES } from '../domain/payment'
 import { REFUND_STATUSES } from '../domain/refund'
+import { literalUnion } from './common'
 
-const PaymentStatusSchema = Type.Union(PAYMENT_STATUSES.map((status) => Type.Literal(status)))
-const RefundStatusSchema = Type.Union(REFUND_STATUSES.map((status) => Type.Literal(status)))
+const PaymentStatusSchema = literalUnion(PAYMENT_STATUSES)
+const RefundStatusSchema = literalUnion(REFUND_STATUSES)
 
 export const PayBody = Type.Object({
   orderId: Type.String({ minLength: 1, maxLength: 64 }),
   paymentMethodId: Type.String({ minLength: 1, maxLength: 255, description: 'A Stripe PaymentMethod id, e.g. pm_card_visa in test mode.' }),
   amount: Type.Optional(Type.Integer({ minimum: 0, description: 'Optional check: must equal the order total (minor units). The charged amount always comes from the order.' })),
   currency: Type.Optional(Type.String({ pattern: '^[a-z]{3}$', description: 'Optional check: must equal the order currency.' }))
-})
-
-export const PayHeaders = Type.Object({
-  'idempotency-key': Type.String({ minLength: 1, maxLength: 255, pattern: '^[\\x20-\\x7E]+$', description: 'Required. One key per intended payment; retries with the same key and body get the first response.' })
 })
 
 export const PaymentResultSchema = Type.Object({
@@ -62,10 +59,6 @@ export const PaymentResponse = Type.Object({ payment: Type.Ref(PaymentSchema) })
 export const RefundBody = Type.Object({
   amount: Type.Integer({ minimum: 1, description: 'Minor units; at most what is left to refund.' }),
   reason: Type.String({ minLength: 1, maxLength: 500, pattern: '\\S' })
-})
-
-export const RefundHeaders = Type.Object({
-  'idempotency-key': Type.String({ minLength: 1, maxLength: 255, pattern: '^[\\x20-\\x7E]+$', description: 'Required. One key per intended refund; retries with the same key and body get the first response.' })
 })
 
 export const RefundResponse = Type.Object({ refund: RefundSchema })

@@ -21,12 +21,7 @@ export const ProductSchema = Type.Object(
 /** What admins see: the public fields plus stock bookkeeping and status. */
 export const AdminProductSchema = Type.Object(
   {
-    id: Id,
-    name: Type.String(),
-    description: Type.String(),
-    price: Price,
-    currency: Currency,
-    available: Available,
+    ...ProductSchema.properties,
     stock: Stock,
     reserved: Type.Integer({ minimum: 0, description: 'Units held by unpaid orders.' }),
     active: Active,

@@ -1,5 +1,7 @@
 // Request and response schemas of the users routes.
 import { Type, type Static } from '@sinclair/typebox'
+import { ROLES } from '../domain/user'
+import { literalUnion } from './common'
 
 export const UserSchema = Type.Object(
   {
@@ -7,7 +9,7 @@ export const UserSchema = Type.Object(
     email: Type.String({ format: 'email' }),
     firstName: Type.String(),
     lastName: Type.String(),
-    roles: Type.Array(Type.Union([Type.Literal('customer'), Type.Literal('admin')])),
+    roles: Type.Array(literalUnion(ROLES)),
     emailVerified: Type.Boolean(),
     createdAt: Type.String({ format: 'date-time' })
   },

@@ -116,7 +116,7 @@ export class AuthService {
 
   /** A single-purpose token for the verification link of `user`'s email. */
   emailVerificationToken(userId: string, email: string): string {
-    return this.tokens.issue('email-verify', userId, { email }).token
+    return this.tokens.emailVerificationToken(userId, email)
   }
 
   async verifyEmail(token: string): Promise<User> {

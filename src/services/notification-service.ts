@@ -6,16 +6,20 @@ import type { Order } from '../domain/order'
 import type { EventEnvelope } from '../ports/event-bus'
 import type { Mailer } from '../ports/mailer'
 import type { ProcessedEvents } from '../ports/processed-events'
-import type { AuthService } from './auth-service'
 import { EventType } from './events'
 
 const CONSUMER = 'notification'
+
+/** Mints the token of an email-verification link (AuthService, or the TokenService it uses). */
+export interface EmailVerificationTokens {
+  emailVerificationToken(userId: string, email: string): string
+}
 
 export class NotificationService {
   constructor(
     private readonly mailer: Mailer,
     private readonly processed: ProcessedEvents,
-    private readonly auth: AuthService,
+    private readonly auth: EmailVerificationTokens,
     private readonly publicBaseUrl: string
   ) {}
 

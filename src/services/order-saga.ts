@@ -8,6 +8,7 @@ import { EventType, newEvent } from './events'
 import type { NotificationService } from './notification-service'
 import type { OrderService } from './order-service'
 import type { PaymentService } from './payment-service'
+import { LOST_RACE, retryOnRace } from './race-retry'
 
 /** A saga step that cannot proceed; its name is the error the state machine's Catch sees. */
 export class SagaStepError extends Error {
@@ -20,9 +21,6 @@ export class SagaStepError extends Error {
 }
 
 /** Step Functions' answers for a task token that can no longer be resumed. */
-/** Lost races with other writers re-read and decide again, this many times. */
-const MAX_RACE_RETRIES = 5
-
 const CLOSED_TASK_ERRORS = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken'])
 
 export class OrderSaga {
@@ -49,44 +47,57 @@ export class OrderSaga {
 
   /** Stores the callback token on the order and moves it to awaiting_payment. */
   async awaitPayment(orderId: string, taskToken: string, correlationId: string): Promise<void> {
-    let order = await this.load(orderId)
-    for (let attempt = 0; attempt < 3; attempt++) {
-      if (order.status === 'awaiting_payment' && order.paymentTaskToken === taskToken) return
-      const payable = (order.status === 'pending' || order.status === 'awaiting_payment') && order.reservation === 'reserved'
-      if (!payable) throw new SagaStepError('OrderNotPayable', `order ${orderId} is ${order.status}`)
-      const statusEvents = order.status === 'awaiting_payment' ? [] : [this.orderService.statusUpdated(order, 'awaiting_payment', correlationId)]
-      if (await this.orders.transition(order, { to: 'awaiting_payment', set: { paymentTaskToken: taskToken } }, statusEvents)) return
-      order = await this.load(orderId)
-    }
-    throw new SagaStepError('OrderNotPayable', `order ${orderId} keeps changing`)
+    await retryOnRace({
+      attempts: 3,
+      read: () => this.load(orderId),
+      decide: async (order) => {
+        if (order.status === 'awaiting_payment' && order.paymentTaskToken === taskToken) return
+        const payable = (order.status === 'pending' || order.status === 'awaiting_payment') && order.reservation === 'reserved'
+        if (!payable) throw new SagaStepError('OrderNotPayable', `order ${orderId} is ${order.status}`)
+        const statusEvents = order.status === 'awaiting_payment' ? [] : [this.orderService.statusUpdated(order, 'awaiting_payment', correlationId)]
+        return (await this.orders.transition(order, { to: 'awaiting_payment', set: { paymentTaskToken: taskToken } }, statusEvents)) ? undefined : LOST_RACE
+      },
+      exhausted: () => {
+        throw new SagaStepError('OrderNotPayable', `order ${orderId} keeps changing`)
+      }
+    })
   }
 
   /** Payment received: confirmed, and the reserved stock becomes sold, in one write. */
   async confirmOrder(orderId: string, paymentId: string | undefined, correlationId: string): Promise<void> {
-    for (let attempt = 0; attempt < MAX_RACE_RETRIES; attempt++) {
-      const order = await this.load(orderId)
-      if (order.status === 'confirmed' || order.status === 'processing' || order.status === 'shipped' || order.status === 'delivered') return
-      if (order.status !== 'awaiting_payment' || order.reservation !== 'reserved') {
-        throw new SagaStepError('OrderNotConfirmable', `order ${orderId} is ${order.status}`)
+    await retryOnRace({
+      read: () => this.load(orderId),
+      decide: async (order) => {
+        if (order.status === 'confirmed' || order.status === 'processing' || order.status === 'shipped' || order.status === 'delivered') return
+        if (order.status !== 'awaiting_payment' || order.reservation !== 'reserved') {
+          throw new SagaStepError('OrderNotConfirmable', `order ${orderId} is ${order.status}`)
+        }
+        const confirmed = await this.orders.transition(
+          order,
+          { to: 'confirmed', reservationTo: 'committed', set: paymentId ? { paymentId } : {}, clearPaymentTaskToken: true },
+          [this.orderService.statusUpdated(order, 'confirmed', correlationId)]
+        )
+        return confirmed ? undefined : LOST_RACE
+      },
+      // Lost every race: the step fails and the state machine retries it.
+      exhausted: () => {
+        throw new SagaStepError('OrderChanging', `order ${orderId} keeps changing`)
       }
-      const confirmed = await this.orders.transition(
-        order,
-        { to: 'confirmed', reservationTo: 'committed', set: paymentId ? { paymentId } : {}, clearPaymentTaskToken: true },
-        [this.orderService.statusUpdated(order, 'confirmed', correlationId)]
-      )
-      if (confirmed) return
-    }
-    // Lost every race: the step fails and the state machine retries it.
-    throw new SagaStepError('OrderChanging', `order ${orderId} keeps changing`)
+    })
   }
 
   /** Gives back the order's stock (status unchanged); nothing to do when none is held. */
   async releaseInventory(orderId: string): Promise<void> {
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const order = await this.load(orderId)
-      if (order.reservation !== 'reserved' && order.reservation !== 'committed') return
-      if (await this.orders.transition(order, { to: order.status, reservationTo: 'released' })) return
-    }
+    await retryOnRace({
+      attempts: 3,
+      read: () => this.load(orderId),
+      decide: async (order) => {
+        if (order.reservation !== 'reserved' && order.reservation !== 'committed') return
+        return (await this.orders.transition(order, { to: order.status, reservationTo: 'released' })) ? undefined : LOST_RACE
+      },
+      // As before: after three lost races the step ends; the saga's cancel that follows releases the stock in its own write.
+      exhausted: () => undefined
+    })
   }
 
   async cancelOrder(orderId: string, reason: CancelReason, correlationId: string): Promise<void> {
@@ -115,7 +126,30 @@ export class OrderSaga {
    * resume (already resumed, timed out, or cancelled): a duplicate confirmation changes nothing.
    */
   async paymentSucceeded(orderId: string, paymentId: string): Promise<boolean> {
-    const order = await this.load(orderId)
+    return new SagaPaymentResumption(this.orders, this.workflow).paymentSucceeded(orderId, paymentId)
+  }
+
+  private async load(orderId: string): Promise<Order> {
+    const order = await this.orders.get(orderId)
+    if (!order) throw new SagaStepError('OrderNotFound', `order ${orderId} not found`)
+    return order
+  }
+}
+
+/**
+ * The one saga step a payment event triggers (OrderSaga.paymentSucceeded), on its own: the
+ * order-events worker needs only the orders and the workflow, not the rest of the saga.
+ */
+export class SagaPaymentResumption {
+  constructor(
+    private readonly orders: Pick<OrderRepository, 'get'>,
+    private readonly workflow: Pick<WorkflowRunner, 'sendTaskSuccess'>
+  ) {}
+
+  /** See OrderSaga.paymentSucceeded. */
+  async paymentSucceeded(orderId: string, paymentId: string): Promise<boolean> {
+    const order = await this.orders.get(orderId)
+    if (!order) throw new SagaStepError('OrderNotFound', `order ${orderId} not found`)
     if (!order.paymentTaskToken || order.status !== 'awaiting_payment') return false
     try {
       await this.workflow.sendTaskSuccess(order.paymentTaskToken, { paymentId })
@@ -124,11 +158,5 @@ export class OrderSaga {
       if (CLOSED_TASK_ERRORS.has((error as Error).name)) return false
       throw error
     }
-  }
-
-  private async load(orderId: string): Promise<Order> {
-    const order = await this.orders.get(orderId)
-    if (!order) throw new SagaStepError('OrderNotFound', `order ${orderId} not found`)
-    return order
   }
 }

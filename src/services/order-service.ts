@@ -17,13 +17,14 @@ import {
   type RequestedLine,
   type ShippingAddress
 } from '../domain/order'
-import type { Principal } from '../domain/user'
+import { isOwnerOrAdmin, type Principal } from '../domain/user'
 import type { EventBus } from '../ports/event-bus'
 import type { OutboxEntry } from '../ports/outbox'
 import type { OrderRepository } from '../ports/order-repository'
 import type { WorkflowRunner } from '../ports/workflow'
 import type { CursorCodec } from './cursor'
 import { EventType, newEvent } from './events'
+import { LOST_RACE, retryOnRace } from './race-retry'
 
 export interface PlaceOrder {
   items: RequestedLine[]
@@ -43,8 +44,6 @@ export function orderView(order: Order): OrderView {
   const { paymentTaskToken: _token, reservation: _reservation, userEmail: _email, paymentLock: _lock, refundDueAt: _refundDueAt, refundDue: _refundDue, ...view } = order
   return view
 }
-
-const MAX_RACE_RETRIES = 5
 
 export class OrderService {
   constructor(
@@ -122,54 +121,63 @@ export class OrderService {
   }
 
   async setStatus(orderId: string, status: OrderStatus, correlationId: string): Promise<OrderView> {
-    let order = await this.orders.get(orderId)
+    const order = await this.orders.get(orderId)
     if (!order) throw new NotFoundError('Order not found.')
     if (status === 'cancelled') {
       if (order.status === 'cancelled') throw new ConflictError('The order is already cancelled.', { currentStatus: order.status })
       return orderView(await this.cancelOrder(order, 'admin', correlationId))
     }
-    for (let attempt = 0; attempt < MAX_RACE_RETRIES; attempt++) {
-      if (!ADMIN_SETTABLE.includes(status) || !canTransition(order.status, status)) {
-        throw new ConflictError(`Cannot change an order from ${order.status} to ${status}.`, { currentStatus: order.status })
-      }
-      const updated = await this.orders.transition(order, { to: status }, [this.statusUpdated(order, status, correlationId)])
-      if (updated) return orderView(updated)
-      order = (await this.orders.get(orderId)) as Order
-    }
-    throw new ConflictError('The order is changing; try again.', { currentStatus: order.status })
+    return retryOnRace({
+      first: order,
+      read: () => this.reread(orderId),
+      decide: async (current) => {
+        if (!ADMIN_SETTABLE.includes(status) || !canTransition(current.status, status)) {
+          throw new ConflictError(`Cannot change an order from ${current.status} to ${status}.`, { currentStatus: current.status })
+        }
+        const updated = await this.orders.transition(current, { to: status }, [this.statusUpdated(current, status, correlationId)])
+        return updated ? orderView(updated) : LOST_RACE
+      },
+      exhausted: changing
+    })
   }
 
   /** Cancels (releasing stock in the same write) unless the order is past cancelling; races are re-read. */
   async cancelOrder(initial: Order, reason: CancelReason, correlationId: string): Promise<Order> {
-    let order = initial
-    for (let attempt = 0; attempt < MAX_RACE_RETRIES; attempt++) {
-      if (order.status === 'cancelled' && (order.reservation === 'none' || order.reservation === 'released')) return order
-      if (order.status !== 'cancelled' && !CANCELLABLE.includes(order.status)) {
-        throw new ConflictError(`Cannot cancel an order that is ${order.status}.`, { currentStatus: order.status })
-      }
-      const holdsStock = order.reservation === 'reserved' || order.reservation === 'committed'
-      // An order that may have been paid (a payment may even be taking it right now) owes a refund
-      // check: marked in the cancel write itself, so a crash before the refund intent is written
-      // leaves the order in byRefundDue for the recovery sweeper (PaymentService.retryPendingRefunds).
-      const mayBePaid = order.status !== 'pending' || order.paymentLock !== undefined || order.paymentId !== undefined
-      const refundDue = mayBePaid ? { refundDueAt: new Date().toISOString(), refundDue: REFUND_DUE } : {}
-      const updated = await this.orders.transition(order, {
-        to: 'cancelled',
-        ...(holdsStock ? { reservationTo: 'released' as const } : {}),
-        ...(order.status === 'cancelled' ? {} : { set: { cancelReason: reason, ...refundDue } }),
-        clearPaymentTaskToken: true
-      }, order.status === 'cancelled' ? [] : [this.statusUpdated(order, 'cancelled', correlationId, reason)])
-      if (updated) {
-        // Resume a saga waiting for payment so it ends now rather than at the payment timeout.
-        if (order.paymentTaskToken) await this.workflow.sendTaskFailure(order.paymentTaskToken, 'OrderCancelled', reason).catch(() => undefined)
-        // A paid order is never cancelled without a refund. A provider failure does not fail the
-        // cancel (the refund stays pending and is retried); should this throw, refundDueAt remains.
-        if (updated.refundDueAt || updated.paymentLock || updated.paymentId) await this.refundPayments(updated, correlationId)
-        return updated
-      }
-      order = (await this.orders.get(order.id)) as Order
+    return retryOnRace({ first: initial, read: () => this.reread(initial.id), decide: (order) => this.tryCancel(order, reason, correlationId), exhausted: changing })
+  }
+
+  /** One round of cancelOrder: the cancelled order, or LOST_RACE when another write changed it first. */
+  private async tryCancel(order: Order, reason: CancelReason, correlationId: string): Promise<Order | typeof LOST_RACE> {
+    if (order.status === 'cancelled' && (order.reservation === 'none' || order.reservation === 'released')) return order
+    if (order.status !== 'cancelled' && !CANCELLABLE.includes(order.status)) {
+      throw new ConflictError(`Cannot cancel an order that is ${order.status}.`, { currentStatus: order.status })
     }
-    throw new ConflictError('The order is changing; try again.', { currentStatus: order.status })
+    const holdsStock = order.reservation === 'reserved' || order.reservation === 'committed'
+    // An order that may have been paid (a payment may even be taking it right now) owes a refund
+    // check: marked in the cancel write itself, so a crash before the refund intent is written
+    // leaves the order in byRefundDue for the recovery sweeper (PaymentService.retryPendingRefunds).
+    const mayBePaid = order.status !== 'pending' || order.paymentLock !== undefined || order.paymentId !== undefined
+    const refundDue = mayBePaid ? { refundDueAt: new Date().toISOString(), refundDue: REFUND_DUE } : {}
+    const updated = await this.orders.transition(order, {
+      to: 'cancelled',
+      ...(holdsStock ? { reservationTo: 'released' as const } : {}),
+      ...(order.status === 'cancelled' ? {} : { set: { cancelReason: reason, ...refundDue } }),
+      clearPaymentTaskToken: true
+    }, order.status === 'cancelled' ? [] : [this.statusUpdated(order, 'cancelled', correlationId, reason)])
+    if (updated) {
+      // Resume a saga waiting for payment so it ends now rather than at the payment timeout.
+      if (order.paymentTaskToken) await this.workflow.sendTaskFailure(order.paymentTaskToken, 'OrderCancelled', reason).catch(() => undefined)
+      // A paid order is never cancelled without a refund. A provider failure does not fail the
+      // cancel (the refund stays pending and is retried); should this throw, refundDueAt remains.
+      if (updated.refundDueAt || updated.paymentLock || updated.paymentId) await this.refundPayments(updated, correlationId)
+      return updated
+    }
+    return LOST_RACE
+  }
+
+  /** An order read again after a lost race (orders are never deleted). */
+  private async reread(orderId: string): Promise<Order> {
+    return (await this.orders.get(orderId)) as Order
   }
 
   /** ORDER_STATUS_UPDATED for `order` moving to `to`: an outbox entry, written by the transition itself. */
@@ -187,9 +195,14 @@ export class OrderService {
   /** The order if the caller owns it or is an admin; NotFound otherwise (no existence oracle). */
   private async readable(caller: Principal, orderId: string): Promise<Order> {
     const order = await this.orders.get(orderId)
-    if (!order || (order.userId !== caller.userId && !caller.roles.includes('admin'))) throw new NotFoundError('Order not found.')
+    if (!order || !isOwnerOrAdmin(caller, order.userId)) throw new NotFoundError('Order not found.')
     return order
   }
+}
+
+/** Every round of a race loop lost: the client may try again. */
+function changing(order: Order): never {
+  throw new ConflictError('The order is changing; try again.', { currentStatus: order.status })
 }
 
 /** A UUID-shaped id derived from `seed` (so the same seed always names the same record). */

@@ -4,9 +4,13 @@
 // Changes that report an event write it in their own transaction instead (OutboxEntry values handed
 // to the repositories), so no crash can separate a change from its event. At least once: consumers
 // are idempotent.
-import type { Logger } from '../logger'
 import type { EventBus, EventEnvelope } from '../ports/event-bus'
 import type { Outbox } from '../ports/outbox'
+
+/** The one logging call the relay makes; the process logger (pino) fits it, without services depending on it. */
+interface RelayLog {
+  warn(details: Record<string, unknown>, message: string): void
+}
 
 export interface RelayResult {
   published: number
@@ -17,7 +21,7 @@ export class OutboxEventBus implements EventBus {
   constructor(
     private readonly bus: EventBus,
     private readonly outbox: Outbox,
-    private readonly logger: Logger
+    private readonly logger: RelayLog
   ) {}
 
   /** For an event that is not part of another write: stored now, published by the relay. */

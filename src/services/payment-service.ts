@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto'
 import { NotFoundError, ValidationError } from '../domain/errors'
 import type { Order } from '../domain/order'
 import { isCharged, type Payment, type PaymentStatus } from '../domain/payment'
-import type { Principal } from '../domain/user'
+import { isOwnerOrAdmin, type Principal } from '../domain/user'
 import type { EventBus } from '../ports/event-bus'
 import type { OrderRepository } from '../ports/order-repository'
 import { PaymentGatewayError, WebhookSignatureError, type GatewayPayment, type GatewayWebhookEvent, type PaymentGateway } from '../ports/payment-gateway'
@@ -89,7 +89,7 @@ export class PaymentService {
 
   async get(caller: Principal, paymentId: string): Promise<PaymentView> {
     const payment = await this.payments.get(paymentId)
-    if (!payment || (payment.userId !== caller.userId && !caller.roles.includes('admin'))) throw new NotFoundError('Payment not found.')
+    if (!payment || !isOwnerOrAdmin(caller, payment.userId)) throw new NotFoundError('Payment not found.')
     const { gatewayPaymentId: _gateway, refundRevision: _revision, refunds, amountRefunded, ...view } = payment
     return { ...view, amountRefunded: amountRefunded ?? 0, refunds: (refunds ?? []).map(refundView) }
   }

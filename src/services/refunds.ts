@@ -28,6 +28,7 @@ import type { OutboxEntry } from '../ports/outbox'
 import { PaymentGatewayError, type PaymentGatewayErrorKind, type PaymentGateway } from '../ports/payment-gateway'
 import type { PaymentRepository } from '../ports/payment-repository'
 import { EventType, newEvent } from './events'
+import { LOST_RACE, retryOnRace } from './race-retry'
 
 export interface RefundTally {
   /** Refunds the provider confirmed in this run. */
@@ -267,18 +268,25 @@ export class Refunds {
    * `next` may throw (a domain error) to refuse; undefined means nothing to change. The payment after.
    */
   private async change(paymentId: string, next: (payment: Payment) => RefundState | undefined, correlationId: string): Promise<Payment> {
-    for (let attempt = 0; attempt < SAVE_RETRIES; attempt++) {
-      const payment = await this.payments.get(paymentId)
-      if (!payment) throw new NotFoundError('Payment not found.')
-      const state = next(payment)
-      if (!state) return payment
-      const refundedNow = state.amountRefunded - (payment.amountRefunded ?? 0)
-      // The event goes in the same transaction as the write that raises amountRefunded (the outbox).
-      const events = refundedNow > 0 ? [this.refunded({ ...payment, ...state }, refundedNow, correlationId)] : []
-      const saved = await this.payments.saveRefunds(payment, state, events)
-      if (saved) return saved
-    }
-    throw new ConflictError('The payment is changing; try again.')
+    return retryOnRace({
+      attempts: SAVE_RETRIES,
+      read: async () => {
+        const payment = await this.payments.get(paymentId)
+        if (!payment) throw new NotFoundError('Payment not found.')
+        return payment
+      },
+      decide: async (payment) => {
+        const state = next(payment)
+        if (!state) return payment
+        const refundedNow = state.amountRefunded - (payment.amountRefunded ?? 0)
+        // The event goes in the same transaction as the write that raises amountRefunded (the outbox).
+        const events = refundedNow > 0 ? [this.refunded({ ...payment, ...state }, refundedNow, correlationId)] : []
+        return (await this.payments.saveRefunds(payment, state, events)) ?? LOST_RACE
+      },
+      exhausted: () => {
+        throw new ConflictError('The payment is changing; try again.')
+      }
+    })
   }
 
   private refunded(payment: Payment, refundedNow: number, correlationId: string): OutboxEntry {

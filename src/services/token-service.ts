@@ -60,6 +60,11 @@ export class TokenService {
     return claims
   }
 
+  /** A single-purpose token for the verification link of a user's email. */
+  emailVerificationToken(userId: string, email: string): string {
+    return this.issue('email-verify', userId, { email }).token
+  }
+
   ttlSeconds(type: TokenType): number {
     return this.settings.ttlSeconds[type]
   }

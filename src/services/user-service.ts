@@ -1,15 +1,14 @@
 // Reading user profiles. A user sees only themself unless they are an admin; anyone else gets
 // NotFound (not Forbidden), so ids cannot be probed for existence.
 import { NotFoundError } from '../domain/errors'
-import { publicUser, type Principal, type User } from '../domain/user'
+import { isOwnerOrAdmin, publicUser, type Principal, type User } from '../domain/user'
 import type { UserRepository } from '../ports/user-repository'
 
 export class UserService {
   constructor(private readonly users: UserRepository) {}
 
   async get(caller: Principal, userId: string): Promise<User> {
-    const allowed = caller.userId === userId || caller.roles.includes('admin')
-    const user = allowed ? await this.users.findById(userId) : undefined
+    const user = isOwnerOrAdmin(caller, userId) ? await this.users.findById(userId) : undefined
     if (!user) throw new NotFoundError('User not found.')
     return publicUser(user)
   }

@@ -1,7 +1,8 @@
-// The worker functions (SQS consumers, Step Functions tasks), built from the shared services. Keyed
-// by the bundle name, which is also the `Handler` file name in template.yaml (e.g. `notification` for
-// `Handler: notification.handler`): the embedded runtime invokes them in-process by that name, and
-// each src/workers/<name>.ts Lambda entry looks itself up here.
+// Every worker function (SQS consumers, Step Functions tasks, scheduled jobs), built from the full
+// set of services: the embedded runtime's (src/composition/all.ts), which invokes them in-process by
+// name. Keyed by the bundle name, which is also the `Handler` file name in template.yaml (e.g.
+// `notification` for `Handler: workers/notification.handler`). On AWS each src/workers/<name>.ts
+// entry composes its own worker instead (src/composition/<name>.ts), never this set.
 import type { Logger } from '../logger'
 import type { Services } from '../services/index'
 import { createNotificationWorker } from './notification-worker'

@@ -1,11 +1,12 @@
-// Turns a worker of src/workers/index.ts into a Lambda handler that shares the process's AWS
-// runtime (services and clients built once per container).
-import { awsRuntimeOnce } from '../composition'
+// Turns a worker's composition root (src/composition/<name>.ts) into a Lambda handler: the worker is
+// composed on the first invocation, reused by the next ones, and composed again if that failed
+// (e.g. a setting was missing: the error names it, and every invocation reports it).
+import type { WorkerFunction } from './index'
 
-export function lambdaWorker(name: string): (event: unknown) => Promise<unknown> {
+export function lambdaWorker(compose: () => WorkerFunction): WorkerFunction {
+  let worker: WorkerFunction | undefined
   return async (event) => {
-    const worker = awsRuntimeOnce().workers[name]
-    if (!worker) throw new Error(`No worker named ${name}`)
+    worker ??= compose()
     return worker(event)
   }
 }

@@ -6,7 +6,7 @@ import { EventType } from '../services/events'
 import type { OrderSaga } from '../services/order-saga'
 import { createSqsWorker, type SqsWorker } from './sqs-worker'
 
-export function createOrderEventsWorker(saga: OrderSaga, logger: Logger): SqsWorker {
+export function createOrderEventsWorker(saga: Pick<OrderSaga, 'paymentSucceeded'>, logger: Logger): SqsWorker {
   return createSqsWorker<{ orderId?: string; paymentId?: string }>({
     name: 'order-events',
     logger,

@@ -1,4 +1,6 @@
 // Lambda entry of the order-events worker (template.yaml: OrderEventsFunction).
+// Imports its own composition root only, so its bundle carries what this worker uses and nothing else.
+import { composeOrderEvents } from '../composition/order-events'
 import { lambdaWorker } from './lambda-entry'
 
-export const handler = lambdaWorker('order-events')
+export const handler = lambdaWorker(() => composeOrderEvents())

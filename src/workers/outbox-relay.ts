@@ -1,4 +1,6 @@
 // Lambda entry of the outbox relay (template.yaml: OutboxRelayFunction).
+// Imports its own composition root only, so its bundle carries what this worker uses and nothing else.
+import { composeOutboxRelay } from '../composition/outbox-relay'
 import { lambdaWorker } from './lambda-entry'
 
-export const handler = lambdaWorker('outbox-relay')
+export const handler = lambdaWorker(() => composeOutboxRelay())

@@ -3,7 +3,7 @@
 // response body is kept as JSON text, so what is replayed is byte for byte what was stored.
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import type { IdempotencyClaim, IdempotencyRecord, IdempotencyStore, StoredResponse } from '../../ports/idempotency-store'
-import { isConditionFailed } from './conditional'
+import { conditionally, setClause } from './conditional'
 
 const IN_PROGRESS = 'in_progress'
 const COMPLETED = 'completed'
@@ -64,21 +64,15 @@ export class DynamoIdempotencyStore implements IdempotencyStore {
   }
 
   async complete(scope: string, key: string, claimId: string, response: StoredResponse, expiresAt: number): Promise<boolean> {
-    const body = JSON.stringify(response.body) as string | undefined
+    const responseBody = JSON.stringify(response.body) as string | undefined
+    const set = setClause({ status: COMPLETED, statusCode: response.statusCode, expiresAt, responseBody })
     const update = new UpdateCommand({
       TableName: this.tableName,
       Key: { pk: pkOf(scope, key) },
       ConditionExpression: 'claimId = :claimId AND #status = :inProgress',
-      UpdateExpression: `SET #status = :completed, statusCode = :statusCode, expiresAt = :expiresAt${body === undefined ? '' : ', responseBody = :body'} REMOVE leaseExpiresAt`,
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: {
-        ':claimId': claimId,
-        ':inProgress': IN_PROGRESS,
-        ':completed': COMPLETED,
-        ':statusCode': response.statusCode,
-        ':expiresAt': expiresAt,
-        ...(body === undefined ? {} : { ':body': body })
-      }
+      UpdateExpression: `${set.expression} REMOVE leaseExpiresAt`,
+      ExpressionAttributeNames: set.names,
+      ExpressionAttributeValues: { ':claimId': claimId, ':inProgress': IN_PROGRESS, ...set.values }
     })
     return conditionally(() => this.documents.send(update))
   }
@@ -92,17 +86,6 @@ export class DynamoIdempotencyStore implements IdempotencyStore {
       ExpressionAttributeValues: { ':claimId': claimId, ':inProgress': IN_PROGRESS }
     })
     return conditionally(() => this.documents.send(remove))
-  }
-}
-
-/** Runs a conditional write: true when it was applied, false when its condition did not hold. */
-async function conditionally(write: () => Promise<unknown>): Promise<boolean> {
-  try {
-    await write()
-    return true
-  } catch (error) {
-    if (isConditionFailed(error)) return false
-    throw error
   }
 }
 

@@ -13,7 +13,7 @@ import {
 import { REFUND_DUE, stockDelta, type Order, type OrderStatus, type ReservationState } from '../../domain/order'
 import type { OrderPage, OrderRepository, OrderTransition, ReserveOutcome } from '../../ports/order-repository'
 import type { OutboxEntry } from '../../ports/outbox'
-import { isConditionFailed, putIfAbsent, updateIf } from './conditional'
+import { isConditionFailed, putIfAbsent, setClause, updateIf } from './conditional'
 import { outboxPut } from './outbox-store'
 
 type TransactItems = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>
@@ -124,20 +124,14 @@ export class DynamoOrderRepository implements OrderRepository {
   async transition(order: Order, change: OrderTransition, events: OutboxEntry[] = []): Promise<Order | undefined> {
     const now = new Date().toISOString()
     const reservationTo: ReservationState = change.reservationTo ?? order.reservation
-    const sets = ['#status = :to', 'updatedAt = :now', 'reservation = :reservationTo']
-    const values: Record<string, unknown> = { ':to': change.to, ':now': now, ':reservationTo': reservationTo, ':from': order.status, ':reservationFrom': order.reservation }
-    for (const [field, value] of Object.entries(change.set ?? {})) {
-      if (value === undefined) continue
-      sets.push(`${field} = :${field}`)
-      values[`:${field}`] = value
-    }
+    const set = setClause({ ...change.set, status: change.to, updatedAt: now, reservation: reservationTo })
     const update = {
       TableName: this.ordersTable,
       Key: { id: order.id },
-      ConditionExpression: '#status = :from AND reservation = :reservationFrom',
-      UpdateExpression: `SET ${sets.join(', ')}${change.clearPaymentTaskToken ? ' REMOVE paymentTaskToken' : ''}`,
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: values
+      ConditionExpression: '#status = :from AND #reservation = :reservationFrom',
+      UpdateExpression: `${set.expression}${change.clearPaymentTaskToken ? ' REMOVE paymentTaskToken' : ''}`,
+      ExpressionAttributeNames: set.names,
+      ExpressionAttributeValues: { ...set.values, ':from': order.status, ':reservationFrom': order.reservation }
     }
     const productUpdates = reservationTo === order.reservation ? [] : this.stockUpdates(order, reservationTo)
     if (productUpdates.length === 0 && events.length === 0) return (await updateIf(this.documents, update)) as Order | undefined

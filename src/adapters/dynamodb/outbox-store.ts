@@ -5,7 +5,7 @@ import { DeleteCommand, GetCommand, PutCommand, ScanCommand, TransactWriteComman
 
 type ConditionalUpdate = UpdateCommandInput & { UpdateExpression: string }
 import type { Outbox, OutboxEntry, PendingEvent } from '../../ports/outbox'
-import { isConditionFailed } from './conditional'
+import { conditionally } from './conditional'
 
 export function outboxItem(entry: OutboxEntry, now = Date.now()): PendingEvent & { eventId: string } {
   return { eventId: entry.event.eventId, topicArn: entry.topicArn, event: entry.event, writtenAt: now, attempts: 0 }
@@ -23,13 +23,7 @@ export function outboxPut(tableName: string, entry: OutboxEntry) {
  */
 export async function updateWithEvents(documents: DynamoDBDocumentClient, update: ConditionalUpdate, outboxTable: string | undefined, events: OutboxEntry[]): Promise<boolean> {
   if (!outboxTable) throw new Error(`A write to ${update.TableName} carries events, but its repository was built without an outbox table`)
-  try {
-    await documents.send(new TransactWriteCommand({ TransactItems: [{ Update: update }, ...events.map((entry) => outboxPut(outboxTable, entry))] }))
-    return true
-  } catch (error) {
-    if (isConditionFailed(error)) return false
-    throw error
-  }
+  return conditionally(() => documents.send(new TransactWriteCommand({ TransactItems: [{ Update: update }, ...events.map((entry) => outboxPut(outboxTable, entry))] })))
 }
 
 export class DynamoOutbox implements Outbox {
@@ -64,16 +58,17 @@ export class DynamoOutbox implements Outbox {
   }
 
   async failed(eventId: string): Promise<void> {
-    await this.documents.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: { eventId },
-        ConditionExpression: 'attribute_exists(eventId)',
-        UpdateExpression: 'ADD attempts :one',
-        ExpressionAttributeValues: { ':one': 1 }
-      })
-    ).catch((error: unknown) => {
-      if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error
-    })
+    // Not applied when the event is gone (published meanwhile): nothing to count.
+    await conditionally(() =>
+      this.documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { eventId },
+          ConditionExpression: 'attribute_exists(eventId)',
+          UpdateExpression: 'ADD attempts :one',
+          ExpressionAttributeValues: { ':one': 1 }
+        })
+      )
+    )
   }
 }

@@ -4,7 +4,7 @@ import { paymentPredecessors, type Payment, type PaymentStatus } from '../../dom
 import type { RefundState } from '../../domain/refund'
 import type { OutboxEntry } from '../../ports/outbox'
 import type { PaymentChange, PaymentRepository } from '../../ports/payment-repository'
-import { putIfAbsent, updateIf } from './conditional'
+import { putIfAbsent, setClause, updateIf } from './conditional'
 import { updateWithEvents } from './outbox-store'
 
 export class DynamoPaymentRepository implements PaymentRepository {
@@ -35,21 +35,14 @@ export class DynamoPaymentRepository implements PaymentRepository {
 
   async move(id: string, change: PaymentChange, events: OutboxEntry[] = []): Promise<Payment | undefined> {
     const from = paymentPredecessors(change.to)
-    const values: Record<string, unknown> = { ':to': change.to, ':now': new Date().toISOString() }
-    from.forEach((status, index) => (values[`:from${index}`] = status))
-    const sets = ['#status = :to', 'updatedAt = :now']
-    for (const [field, value] of Object.entries(change.set ?? {})) {
-      if (value === undefined) continue
-      sets.push(`${field} = :${field}`)
-      values[`:${field}`] = value
-    }
+    const set = setClause({ ...change.set, status: change.to, updatedAt: new Date().toISOString() })
     const update = {
       TableName: this.tableName,
       Key: { id },
       ConditionExpression: `attribute_exists(id) AND #status IN (${from.map((_, index) => `:from${index}`).join(', ')})`,
-      UpdateExpression: `SET ${sets.join(', ')}`,
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: values
+      UpdateExpression: set.expression,
+      ExpressionAttributeNames: set.names,
+      ExpressionAttributeValues: { ...set.values, ...Object.fromEntries(from.map((status, index) => [`:from${index}`, status])) }
     }
     if (events.length === 0) return (await updateIf(this.documents, update)) as Payment | undefined
     return (await updateWithEvents(this.documents, update, this.outboxTable, events)) ? this.get(id) : undefined
@@ -58,21 +51,14 @@ export class DynamoPaymentRepository implements PaymentRepository {
   async saveRefunds(read: Payment, next: RefundState, events: OutboxEntry[] = []): Promise<Payment | undefined> {
     const revision = read.refundRevision ?? 0
     const now = new Date().toISOString()
+    const set = setClause({ status: next.status, amountRefunded: next.amountRefunded, refunds: next.refunds, refundRevision: revision + 1, updatedAt: now })
     const update = {
       TableName: this.tableName,
       Key: { id: read.id },
-      ConditionExpression: `attribute_exists(id) AND #status = :read AND ${revision === 0 ? 'attribute_not_exists(refundRevision)' : 'refundRevision = :revision'}`,
-      UpdateExpression: 'SET #status = :status, amountRefunded = :amountRefunded, refunds = :refunds, refundRevision = :next, updatedAt = :now',
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: {
-        ':read': read.status,
-        ...(revision === 0 ? {} : { ':revision': revision }),
-        ':status': next.status,
-        ':amountRefunded': next.amountRefunded,
-        ':refunds': next.refunds,
-        ':next': revision + 1,
-        ':now': now
-      }
+      ConditionExpression: `attribute_exists(id) AND #status = :read AND ${revision === 0 ? 'attribute_not_exists(#refundRevision)' : '#refundRevision = :revision'}`,
+      UpdateExpression: set.expression,
+      ExpressionAttributeNames: set.names,
+      ExpressionAttributeValues: { ...set.values, ':read': read.status, ...(revision === 0 ? {} : { ':revision': revision }) }
     }
     // The condition did not hold, or a concurrent transaction on the payment won: re-read and decide again.
     if (events.length > 0) {

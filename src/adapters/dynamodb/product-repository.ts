@@ -11,15 +11,13 @@ import {
   type DynamoDBDocumentClient
 } from '@aws-sdk/lib-dynamodb'
 import { ConflictError } from '../../domain/errors'
-import type { Product, ProductFields } from '../../domain/product'
+import { PRODUCT_FIELDS, type Product, type ProductFields } from '../../domain/product'
 import type { ProductPage, ProductRepository, StartKey } from '../../ports/product-repository'
-import { isConditionFailed } from './conditional'
+import { isConditionFailed, setClause } from './conditional'
 
 /** BatchGetItem's per-request maximum. */
 const BATCH_GET_MAX = 100
 const UNPROCESSED_RETRIES = 8
-
-const SETTABLE: ReadonlyArray<keyof ProductFields> = ['name', 'description', 'price', 'currency', 'active', 'stock']
 
 export class DynamoProductRepository implements ProductRepository {
   constructor(
@@ -89,31 +87,21 @@ export class DynamoProductRepository implements ProductRepository {
   }
 
   async update(id: string, changes: Partial<ProductFields>, now: string): Promise<Product | undefined> {
-    const names: Record<string, string> = {}
-    const values: Record<string, unknown> = { ':updatedAt': now }
-    const assignments = ['updatedAt = :updatedAt']
-    for (const field of SETTABLE) {
-      if (changes[field] === undefined) continue
-      names[`#${field}`] = field
-      values[`:${field}`] = changes[field]
-      assignments.push(`#${field} = :${field}`)
-    }
-    let condition = 'attribute_exists(id)'
-    if (changes.stock !== undefined) {
-      // One write: the condition and the new `available` both read the `reserved` of this same item
-      // version, so a reservation landing concurrently can never leave the two out of step.
-      assignments.push('available = :stock - reserved')
-      condition += ' AND reserved <= :stock'
-    }
+    const settable = Object.fromEntries(PRODUCT_FIELDS.map((field) => [field, changes[field]]))
+    // With a new stock, one write: the condition and the new `available` both read the `reserved` of
+    // this same item version, so a reservation landing concurrently can never leave the two out of step.
+    const stockChanges = changes.stock !== undefined
+    const set = setClause({ updatedAt: now, ...settable }, stockChanges ? ['available = :stock - reserved'] : [])
+    const condition = stockChanges ? 'attribute_exists(id) AND reserved <= :stock' : 'attribute_exists(id)'
     try {
       const result = await this.documents.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { id },
-          UpdateExpression: `SET ${assignments.join(', ')}`,
+          UpdateExpression: set.expression,
           ConditionExpression: condition,
-          ExpressionAttributeNames: Object.keys(names).length > 0 ? names : undefined,
-          ExpressionAttributeValues: values,
+          ExpressionAttributeNames: set.names,
+          ExpressionAttributeValues: set.values,
           ReturnValues: 'ALL_NEW',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD'
         })

@@ -2,7 +2,7 @@
 // the current token id, so two concurrent uses of one refresh token cannot both succeed.
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import type { RotationResult, Session, SessionStore } from '../../ports/session-store'
-import { isConditionFailed } from './conditional'
+import { conditionally } from './conditional'
 
 export class DynamoSessionStore implements SessionStore {
   constructor(
@@ -15,8 +15,8 @@ export class DynamoSessionStore implements SessionStore {
   }
 
   async rotate(sessionId: string, fromTokenId: string, toTokenId: string, expiresAt: number): Promise<RotationResult> {
-    try {
-      await this.documents.send(
+    const rotated = await conditionally(() =>
+      this.documents.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { id: sessionId },
@@ -25,10 +25,8 @@ export class DynamoSessionStore implements SessionStore {
           ExpressionAttributeValues: { ':from': fromTokenId, ':to': toTokenId, ':false': false, ':expiresAt': expiresAt }
         })
       )
-      return 'rotated'
-    } catch (error) {
-      if (!isConditionFailed(error)) throw error
-    }
+    )
+    if (rotated) return 'rotated'
     const current = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: { id: sessionId }, ConsistentRead: true }))
     const session = current.Item as Session | undefined
     if (!session) return 'missing'
@@ -38,11 +36,7 @@ export class DynamoSessionStore implements SessionStore {
   }
 
   async revoke(sessionId: string, userId: string): Promise<void> {
-    try {
-      await this.setRevoked(sessionId, userId)
-    } catch (error) {
-      if (!isConditionFailed(error)) throw error
-    }
+    await conditionally(() => this.setRevoked(sessionId, userId))
   }
 
   async revokeAllForUser(userId: string): Promise<void> {

@@ -8,18 +8,19 @@ import { createServer } from 'node:net'
 import { join, resolve } from 'node:path'
 import type { Readable } from 'node:stream'
 import { DynamoDBClient, ListTablesCommand, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb'
-import { DYNAMODB_LOCAL_DIR, isDynamoDbLocalInstalled } from '../../../scripts/dynamodb-local.mjs'
+import { DYNAMODB_LOCAL_DIR, isDynamoDbLocalInstalled } from './emulator-pin.mjs'
 import { LOCAL_REGION } from '../template/names'
 import { AWS_CLIENT_LIMITS } from '../../adapters/aws/client-limits'
 import { projectRootFrom } from '../../infra/project-root'
+import { silentLog, type Log } from '../log'
 
 export interface DynamoDbLocalOptions {
   /** Keep the data in this folder (created if missing); in memory when absent. */
   dataDir?: string
   /** 0 or absent: a free loopback port. */
   port?: number
-  /** Receives DynamoDB Local's output at 'debug' and problems (e.g. an unexpected exit) at 'warn'. */
-  log?: (msg: string, level?: 'debug' | 'warn') => void
+  /** Receives DynamoDB Local's output at debug and problems (e.g. an unexpected exit) at warn. */
+  log?: Log
   /** The Java 17+ executable; `java` on PATH by default. */
   javaPath?: string
   /** The extracted emulator; `.cache/dynamodb-local` in the project root by default. */
@@ -168,13 +169,13 @@ interface LaunchOptions {
   emulatorDir: string
   dataDir: string | undefined
   port: number
-  log?: (msg: string, level?: 'debug' | 'warn') => void
+  log?: Log
   startTimeoutMs?: number
 }
 
 async function launch(options: LaunchOptions): Promise<DynamoDbLocal> {
   const { emulatorDir, dataDir, port } = options
-  const log = options.log ?? (() => {})
+  const log = options.log ?? silentLog
   const args = [
     `-Djava.library.path=${join(emulatorDir, 'DynamoDBLocal_lib')}`,
     '-jar',
@@ -200,7 +201,7 @@ async function launch(options: LaunchOptions): Promise<DynamoDbLocal> {
   child.stderr?.setEncoding('utf8').on('data', (text: string) => output.add('stderr', text))
 
   // Errors after startup (a failed kill, a closed pipe) are reported by the exit they lead to.
-  child.on('error', (error) => log(`DynamoDB Local launcher: ${error.message}`, 'warn'))
+  child.on('error', (error) => log.warn({}, `DynamoDB Local launcher: ${error.message}`))
   child.stdin?.on('error', () => {})
 
   let exited = false
@@ -226,7 +227,7 @@ async function launch(options: LaunchOptions): Promise<DynamoDbLocal> {
   void exit.then((how) => {
     failStart(new Error(`it exited (${how})`))
     process.off('exit', onProcessExit)
-    if (!stopping) log(`DynamoDB Local exited unexpectedly (${how})${output.describe()}`, 'warn')
+    if (!stopping) log.warn({}, `DynamoDB Local exited unexpectedly (${how})${output.describe()}`)
   })
 
   const endpoint = `http://127.0.0.1:${port}`
@@ -258,7 +259,7 @@ async function launch(options: LaunchOptions): Promise<DynamoDbLocal> {
   // and the exit handler and watchdog kill Java.
   child.unref()
   for (const stream of [child.stdin, child.stdout, child.stderr, child.stdio[3]]) (stream as { unref?: () => void } | null)?.unref?.()
-  log(`DynamoDB Local (pid ${pid}) at ${endpoint}, ${dataDir ? `data in ${dataDir}` : 'in memory'}`)
+  log.debug({}, `DynamoDB Local (pid ${pid}) at ${endpoint}, ${dataDir ? `data in ${dataDir}` : 'in memory'}`)
   return { endpoint, pid, stop }
 }
 
@@ -317,7 +318,7 @@ class OutputTail {
   portInUse = false
 
   constructor(
-    private readonly log: (msg: string) => void,
+    private readonly log: Log,
     /** Java's main thread died (e.g. it could not bind its port), yet the JVM stays up. */
     private readonly onFatal: () => void
   ) {}
@@ -326,7 +327,7 @@ class OutputTail {
     const lines = (this.partial[stream] + text).split('\n')
     this.partial[stream] = lines.pop() ?? ''
     for (const line of lines.map((item) => item.trimEnd()).filter(Boolean)) {
-      this.log(`dynamodb-local ${stream}: ${line}`)
+      this.log.debug({}, `dynamodb-local ${stream}: ${line}`)
       if (stream === 'stderr' && /Failed to bind|BindException|Address already in use/.test(line)) this.portInUse = true
       if (stream === 'stderr' && line.startsWith('Exception in thread "main"')) this.onFatal()
       this.lines.push(`${stream}: ${line}`)

@@ -16,6 +16,7 @@ import {
 } from '@aws-sdk/client-dynamodb-streams'
 import { resolveIntrinsics, resourcesOfType, type CloudFormationTemplate, type IntrinsicContext } from '../template/template'
 import { LOCAL_REGION } from '../template/names'
+import type { Log } from '../log'
 
 export interface StreamSourceOptions {
   template: CloudFormationTemplate
@@ -24,7 +25,7 @@ export interface StreamSourceOptions {
   /** The client config of DynamoDB Local (endpoint, credentials), for its Streams API. */
   clientConfig: DynamoDBStreamsClientConfig
   invoke: (functionLogicalId: string, event: unknown) => Promise<unknown>
-  log: { warn(obj: object, msg: string): void; debug(obj: object, msg: string): void }
+  log: Log
   /** How often an idle shard is polled (Lambda polls about 4 times a second). */
   pollMs?: number
 }

@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto'
 import { resourcesOfType, type CloudFormationTemplate } from '../template/template'
 import { LOCAL_ACCOUNT, LOCAL_REGION } from '../template/names'
+import type { Log } from '../log'
 
 const UNIT_MS: Record<string, number> = { minute: 60_000, minutes: 60_000, hour: 3_600_000, hours: 3_600_000, day: 86_400_000, days: 86_400_000 }
 
@@ -12,17 +13,17 @@ export function rateToMs(expression: string): number | undefined {
   return match ? Number(match[1]) * (UNIT_MS[match[2] as string] as number) : undefined
 }
 
-export interface LocalSchedules {
+export interface Schedules {
   close(): void
 }
 
-export function startLocalSchedules(
+export function startSchedules(
   template: CloudFormationTemplate,
   invoke: (functionLogicalId: string, event: unknown) => Promise<unknown>,
-  log: { warn(obj: object, msg: string): void },
+  log: Log,
   /** Runs every schedule at this interval instead of its rate (tests and recovery drills: EventBridge's minimum is one minute). */
   everyMsOverride?: number
-): LocalSchedules {
+): Schedules {
   const timers: NodeJS.Timeout[] = []
   for (const [functionId, fn] of resourcesOfType(template, 'AWS::Serverless::Function')) {
     const events = (fn.Properties?.Events ?? {}) as Record<string, { Type: string; Properties?: { Schedule?: string } }>

@@ -5,7 +5,7 @@ export interface MailboxEntry extends EmailMessage {
   sentAt: string
 }
 
-export class LocalMailbox implements Mailer {
+export class Mailbox implements Mailer {
   private readonly entries: MailboxEntry[] = []
 
   constructor(private readonly limit = 1_000) {}

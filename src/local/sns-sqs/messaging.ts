@@ -7,17 +7,18 @@ import type { SQSRecord } from 'aws-lambda'
 import type { CloudFormationTemplate, IntrinsicContext } from '../template/template'
 import type { EventBus } from '../../ports/event-bus'
 import { publishInput } from '../../adapters/aws/sns-event-bus'
-import type { LocalFaults } from '../faults'
-import { LocalQueue } from './queue'
-import { LocalTopics } from './topics'
+import type { FaultSwitches } from '../faults'
+import { Queue } from './queue'
+import { Topics } from './topics'
 import { readMessagingDefinition } from './wiring'
-import { QueuePoller, type InvokeFunction, type PollerLog } from './queue-poller'
+import { QueuePoller, type InvokeFunction } from './queue-poller'
+import { silentLog, type Log } from '../log'
 
 export type { InvokeFunction } from './queue-poller'
 
-export interface LocalMessagingOptions {
+export interface MessagingOptions {
   template: CloudFormationTemplate
-  /** localNames(template, { stackName }) */
+  /** resourceNames(template, { stackName }) */
   names: IntrinsicContext
   /** Runs a worker function locally (a Lambda handler) by its logical id. */
   invoke: InvokeFunction
@@ -25,12 +26,13 @@ export interface LocalMessagingOptions {
   visibilityTimeoutMs?: number
   /** Delay before a failed message is retried; default: when its visibility timeout ends, as on AWS. */
   redeliveryDelayMs?: number
-  log?: PollerLog
+  /** Default: warnings and errors to the console. */
+  log?: Log
   /** Fault switches: `events.publish: fail` makes every publish throw. */
-  faults?: Pick<LocalFaults, 'get'>
+  faults?: Pick<FaultSwitches, 'get'>
 }
 
-export interface LocalMessaging {
+export interface Messaging {
   bus: EventBus
   /** Resolves when every consumed queue is empty and no delivery is in flight. */
   idle(): Promise<void>
@@ -44,20 +46,21 @@ export interface LocalMessaging {
 
 const DEFAULT_VISIBILITY_TIMEOUT_SECONDS = 30
 
-const consoleLog: PollerLog = {
+const consoleLog: Log = {
+  ...silentLog,
   warn: (obj, msg) => console.warn(msg, obj),
   error: (obj, msg) => console.error(msg, obj)
 }
 
-export function createLocalMessaging(options: LocalMessagingOptions): LocalMessaging {
+export function createMessaging(options: MessagingOptions): Messaging {
   const log = options.log ?? consoleLog
-  const definition = readMessagingDefinition(options.template, options.names, (obj, msg) => log.warn(obj, msg))
+  const definition = readMessagingDefinition(options.template, options.names, log)
 
   const queues = definition.queues.map(
-    (queue) => new LocalQueue(queue, options.visibilityTimeoutMs ?? (queue.visibilityTimeoutSeconds ?? DEFAULT_VISIBILITY_TIMEOUT_SECONDS) * 1000)
+    (queue) => new Queue(queue, options.visibilityTimeoutMs ?? (queue.visibilityTimeoutSeconds ?? DEFAULT_VISIBILITY_TIMEOUT_SECONDS) * 1000)
   )
   const queueByArn = (arn: string) => queues.find((queue) => queue.arn === arn)
-  const deadLetterQueues = new Set<LocalQueue>()
+  const deadLetterQueues = new Set<Queue>()
   for (const queue of definition.queues) {
     if (!queue.redrive) continue
     const target = queueByArn(queue.redrive.deadLetterTargetArn)
@@ -66,7 +69,7 @@ export function createLocalMessaging(options: LocalMessagingOptions): LocalMessa
     deadLetterQueues.add(target)
   }
 
-  const topics = new LocalTopics(definition.topics, definition.subscriptions, queueByArn)
+  const topics = new Topics(definition.topics, definition.subscriptions, queueByArn)
 
   let closed = false
   const waiters: Array<() => void> = []

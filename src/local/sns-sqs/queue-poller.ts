@@ -8,19 +8,15 @@
 // never thrown.
 import { setImmediate } from 'node:timers'
 import type { SQSRecord } from 'aws-lambda'
-import type { LocalQueue } from './queue'
+import type { Queue } from './queue'
 import type { EventSourceDefinition } from './wiring'
+import type { Log } from '../log'
 
 export type InvokeFunction = (functionLogicalId: string, event: unknown) => Promise<unknown>
 
-export interface PollerLog {
-  warn(obj: object, msg: string): void
-  error(obj: object, msg: string): void
-}
-
 export interface QueuePollerOptions {
   invoke: InvokeFunction
-  log: PollerLog
+  log: Log
   redeliveryDelayMs?: number
   /** Called whenever a batch finished or the queue was polled (the bus checks for idleness). */
   onSettled: () => void
@@ -36,7 +32,7 @@ export class QueuePoller {
   private readonly concurrency: number
 
   constructor(
-    readonly queue: LocalQueue,
+    readonly queue: Queue,
     private readonly source: EventSourceDefinition,
     private readonly options: QueuePollerOptions
   ) {

@@ -32,14 +32,14 @@ interface StoredMessage {
   deadLetterSourceArn?: string
 }
 
-export class LocalQueue {
+export class Queue {
   readonly logicalId: string
   readonly name: string
   readonly arn: string
   readonly url: string
   private readonly messages: StoredMessage[] = []
   private readonly listeners = new Set<() => void>()
-  private redrive?: { queue: LocalQueue; maxReceiveCount: number }
+  private redrive?: { queue: Queue; maxReceiveCount: number }
 
   constructor(
     private readonly definition: QueueDefinition,
@@ -52,7 +52,7 @@ export class LocalQueue {
   }
 
   /** Where messages go after maxReceiveCount receives (the queue's RedrivePolicy). */
-  setDeadLetterQueue(queue: LocalQueue, maxReceiveCount: number): void {
+  setDeadLetterQueue(queue: Queue, maxReceiveCount: number): void {
     this.redrive = { queue, maxReceiveCount }
   }
 

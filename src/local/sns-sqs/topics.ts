@@ -9,7 +9,7 @@ import type { MessageAttributeValue, PublishCommandInput } from '@aws-sdk/client
 import type { SQSMessageAttributes } from 'aws-lambda'
 import { LOCAL_REGION } from '../template/names'
 import { compileFilterPolicy, type MessageFilter } from './filter-policy'
-import type { LocalQueue } from './queue'
+import type { Queue } from './queue'
 import type { SubscriptionDefinition, TopicDefinition } from './wiring'
 
 /** The sender SQS reports for messages SNS delivers (SNS's own principal, as seen in real events). */
@@ -18,7 +18,7 @@ const MAX_MESSAGE_BYTES = 256 * 1024
 const SNS_HOST = `https://sns.${LOCAL_REGION}.amazonaws.com`
 
 /** An SNS API error; `name` is the SDK's exception name, so callers can handle both sides alike. */
-export class LocalSnsError extends Error {
+export class SnsError extends Error {
   constructor(name: 'NotFoundException' | 'InvalidParameterException' | 'InvalidParameterValueException', message: string) {
     super(message)
     this.name = name
@@ -27,15 +27,15 @@ export class LocalSnsError extends Error {
 
 interface Subscription {
   arn: string
-  queue: LocalQueue
+  queue: Queue
   raw: boolean
   accepts: MessageFilter
 }
 
-export class LocalTopics {
+export class Topics {
   private readonly topics = new Map<string, Subscription[]>()
 
-  constructor(topics: TopicDefinition[], subscriptions: SubscriptionDefinition[], queueByArn: (arn: string) => LocalQueue | undefined) {
+  constructor(topics: TopicDefinition[], subscriptions: SubscriptionDefinition[], queueByArn: (arn: string) => Queue | undefined) {
     for (const topic of topics) this.topics.set(topic.arn, [])
     for (const subscription of subscriptions) {
       const list = this.topics.get(subscription.topicArn)
@@ -56,15 +56,15 @@ export class LocalTopics {
   publish(input: PublishCommandInput): { MessageId: string } {
     const subscriptions = input.TopicArn ? this.topics.get(input.TopicArn) : undefined
     if (!subscriptions) {
-      throw new LocalSnsError('NotFoundException', `Topic does not exist: ${input.TopicArn ?? '(no TopicArn)'} (local topics: ${[...this.topics.keys()].join(', ')})`)
+      throw new SnsError('NotFoundException', `Topic does not exist: ${input.TopicArn ?? '(no TopicArn)'} (local topics: ${[...this.topics.keys()].join(', ')})`)
     }
     const message = input.Message
-    if (!message) throw new LocalSnsError('InvalidParameterException', 'Invalid parameter: Empty message')
-    if (input.MessageStructure !== undefined) throw new LocalSnsError('InvalidParameterException', 'MessageStructure is not emulated locally')
+    if (!message) throw new SnsError('InvalidParameterException', 'Invalid parameter: Empty message')
+    if (input.MessageStructure !== undefined) throw new SnsError('InvalidParameterException', 'MessageStructure is not emulated locally')
     const attributes = input.MessageAttributes ?? {}
     validateAttributes(attributes)
     if (Buffer.byteLength(message) + attributesSize(attributes) > MAX_MESSAGE_BYTES) {
-      throw new LocalSnsError('InvalidParameterException', 'Invalid parameter: Message too long')
+      throw new SnsError('InvalidParameterException', 'Invalid parameter: Message too long')
     }
 
     const messageId = randomUUID()
@@ -136,7 +136,7 @@ function sqsAttributes(attributes: Record<string, MessageAttributeValue>): SQSMe
 
 function validateAttributes(attributes: Record<string, MessageAttributeValue>): void {
   for (const [name, attribute] of Object.entries(attributes)) {
-    const invalid = (detail: string) => new LocalSnsError('InvalidParameterValueException', `The message attribute '${name}' ${detail}`)
+    const invalid = (detail: string) => new SnsError('InvalidParameterValueException', `The message attribute '${name}' ${detail}`)
     const type = attribute.DataType
     if (!type) throw invalid('must contain a non-empty attribute type')
     if (type.startsWith('Binary')) {

@@ -6,6 +6,7 @@
 import { logicalIdOf } from '../template/names'
 import { resolveIntrinsics, resourcesOfType, type CloudFormationTemplate, type IntrinsicContext } from '../template/template'
 import type { FilterPolicyScope } from './filter-policy'
+import type { Log } from '../log'
 
 export interface QueueDefinition {
   logicalId: string
@@ -51,11 +52,9 @@ export interface MessagingDefinition {
   eventSources: EventSourceDefinition[]
 }
 
-export type Warn = (obj: object, msg: string) => void
-
 const DEFAULT_BATCH_SIZE = 10
 
-export function readMessagingDefinition(template: CloudFormationTemplate, names: IntrinsicContext, warn: Warn): MessagingDefinition {
+export function readMessagingDefinition(template: CloudFormationTemplate, names: IntrinsicContext, log: Log): MessagingDefinition {
   const resolve = (value: unknown) => resolveIntrinsics(value, names)
   const required = (value: string | undefined, what: string) => {
     if (value === undefined) throw new Error(`template: cannot name ${what} locally`)
@@ -89,7 +88,7 @@ export function readMessagingDefinition(template: CloudFormationTemplate, names:
     const inline = (resolve(resource.Properties?.Subscription) ?? []) as Array<{ Protocol?: unknown; Endpoint?: unknown }>
     inline.forEach((subscription, index) => {
       const id = `${logicalId}.Subscription[${index}]`
-      if (subscription.Protocol !== 'sqs') return warnProtocol(warn, id, subscription.Protocol)
+      if (subscription.Protocol !== 'sqs') return warnProtocol(log, id, subscription.Protocol)
       // Inline subscriptions cannot set attributes: no filter policy, never raw delivery.
       subscriptions.push({ id, topicArn: arn, queueArn: String(subscription.Endpoint), rawMessageDelivery: false, filterPolicyScope: 'MessageAttributes' })
     })
@@ -99,7 +98,7 @@ export function readMessagingDefinition(template: CloudFormationTemplate, names:
     const properties = resource.Properties ?? {}
     const protocol = resolve(properties.Protocol)
     if (protocol !== 'sqs') {
-      warnProtocol(warn, logicalId, protocol)
+      warnProtocol(log, logicalId, protocol)
       continue
     }
     const scope = resolve(properties.FilterPolicyScope) ?? 'MessageAttributes'
@@ -119,7 +118,7 @@ export function readMessagingDefinition(template: CloudFormationTemplate, names:
     const events = (resource.Properties?.Events ?? {}) as Record<string, { Type?: string; Properties?: Record<string, unknown> }>
     for (const [name, event] of Object.entries(events)) {
       const id = `${functionLogicalId}.Events.${name}`
-      if (event.Type === 'SNS') warn({ event: id }, 'SNS → Lambda event sources are not emulated locally; subscribe a queue instead')
+      if (event.Type === 'SNS') log.warn({ event: id }, 'SNS → Lambda event sources are not emulated locally; subscribe a queue instead')
       if (event.Type !== 'SQS') continue
       const properties = event.Properties ?? {}
       eventSources.push(eventSource(id, functionLogicalId, resolve(properties.Queue), properties, resolve))
@@ -159,8 +158,8 @@ function eventSource(
   }
 }
 
-function warnProtocol(warn: Warn, id: string, protocol: unknown): void {
-  warn({ subscription: id, protocol }, 'only sqs subscriptions are emulated locally; this one receives nothing')
+function warnProtocol(log: Log, id: string, protocol: unknown): void {
+  log.warn({ subscription: id, protocol }, 'only sqs subscriptions are emulated locally; this one receives nothing')
 }
 
 function unsupported(id: string, what: string): Error {

@@ -35,7 +35,7 @@ export interface TaskPlan {
   limits: TimeLimit[]
 }
 
-export interface LocalStateMachine {
+export interface LoadedStateMachine {
   logicalId: string
   arn: string
   name: string
@@ -57,7 +57,7 @@ export interface LoadOptions {
   projectRoot: string
 }
 
-export function loadStateMachines(options: LoadOptions): LocalStateMachine[] {
+export function loadStateMachines(options: LoadOptions): LoadedStateMachine[] {
   return resourcesOfType(options.template, 'AWS::Serverless::StateMachine').map(([logicalId, resource]) => {
     const where = `state machine ${logicalId}`
     const properties = resource.Properties ?? {}

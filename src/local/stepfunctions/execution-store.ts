@@ -2,6 +2,7 @@
 // and, while it runs, its checkpoint — the last top-level state entered, that state's input, and the
 // deadline of its callback Task if one is open — from which the runner resumes it after a restart.
 import { DurableMap } from '../durable-map'
+import type { Log } from '../log'
 import type { ExecutionSummary } from './workflow'
 
 export interface Checkpoint {
@@ -26,8 +27,8 @@ export interface KeptExecution {
 export class ExecutionStore {
   private readonly map: DurableMap<StoredExecution>
 
-  constructor(directory: string, warn: (message: string) => void) {
-    this.map = new DurableMap<StoredExecution>(directory, 'executions', warn)
+  constructor(directory: string, log: Log) {
+    this.map = new DurableMap<StoredExecution>(directory, 'executions', log)
   }
 
   /** Every execution kept, oldest first. */

@@ -5,10 +5,11 @@
 // errorType, and `.waitForTaskToken` tasks parked until SendTaskSuccess or SendTaskFailure.
 import { randomUUID } from 'node:crypto'
 import type { RunOptions } from 'aws-local-stepfunctions'
-import { DEFAULT_TIMEOUT_SECONDS, MAX_TIMER_SECONDS, type LocalStateMachine, type TaskPlan, type TimeLimit } from './definitions'
+import { DEFAULT_TIMEOUT_SECONDS, MAX_TIMER_SECONDS, type LoadedStateMachine, type TaskPlan, type TimeLimit } from './definitions'
 import { readReferencePath } from './reference-path'
 import type { TaskTokens } from './task-tokens'
 import { lambdaFunctionError, TaskError, UnhandleableTaskError } from './errors'
+import type { Log } from '../log'
 
 type TaskHandlers = NonNullable<NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']>
 type TaskHandler = TaskHandlers[string]
@@ -24,12 +25,6 @@ export interface TaskInvocationContext {
 
 /** Runs the local function with this template logical id on `event`, like Lambda's Invoke. */
 export type InvokeFunction = (functionLogicalId: string, event: unknown, context: TaskInvocationContext) => Promise<unknown>
-
-export interface WorkflowLog {
-  info(obj: object, msg: string): void
-  warn(obj: object, msg: string): void
-  error(obj: object, msg: string): void
-}
 
 /** One execution, as its Task handlers see it. */
 export interface TaskRun {
@@ -49,7 +44,7 @@ export interface TaskRun {
   callbackOpened?(stateName: string, deadline: number): () => void
   /** The deadline (epoch ms) this state's Task had before a restart, if it is the state resumed; asked once. */
   carriedDeadline?(stateName: string): number | undefined
-  log?: WorkflowLog
+  log: Log
 }
 
 /** The processed input of a rewritten Task state (see definitions.ts). */
@@ -59,7 +54,7 @@ interface TaskInput {
   TimeoutSeconds?: number
 }
 
-export function taskHandlers(machine: LocalStateMachine, run: TaskRun): TaskHandlers {
+export function taskHandlers(machine: LoadedStateMachine, run: TaskRun): TaskHandlers {
   return Object.fromEntries([...machine.tasks.values()].map((plan) => [plan.stateName, handlerFor(plan, run)]))
 }
 
@@ -182,7 +177,7 @@ function invocationOf(run: TaskRun, parameters: unknown): { functionLogicalId: s
 /** InvocationType Event: Lambda accepts the event and runs the function later; its failure is only logged. */
 function invokeInBackground(run: TaskRun, stateName: string, functionLogicalId: string, payload: unknown): void {
   callFunction(run, stateName, functionLogicalId, payload).catch((error: Error) =>
-    run.log?.warn({ executionArn: run.executionArn, correlationId: run.correlationId, stateName, functionLogicalId, error: error.name, cause: error.message }, 'asynchronously invoked workflow function failed')
+    run.log.warn({ executionArn: run.executionArn, correlationId: run.correlationId, stateName, functionLogicalId, error: error.name, cause: error.message }, 'asynchronously invoked workflow function failed')
   )
 }
 

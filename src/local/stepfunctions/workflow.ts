@@ -19,12 +19,13 @@ import type { IntrinsicContext, CloudFormationTemplate } from '../template/templ
 import type { StartExecutionOptions, WorkflowRunner } from '../../ports/workflow'
 import { executionArnFor } from '../../adapters/aws/sfn-workflow'
 import { ExecutionStore, type Checkpoint } from './execution-store'
-import { functionLogicalIdOf, loadStateMachines, type LocalStateMachine } from './definitions'
-import { taskHandlers, type InvokeFunction, type WorkflowLog } from './task-handlers'
+import { functionLogicalIdOf, loadStateMachines, type LoadedStateMachine } from './definitions'
+import { taskHandlers, type InvokeFunction } from './task-handlers'
 import { TaskTokens } from './task-tokens'
 import { UnhandleableTaskError, WorkflowApiError } from './errors'
+import { silentLog, type Log } from '../log'
 
-export type { InvokeFunction, TaskInvocationContext, WorkflowLog } from './task-handlers'
+export type { InvokeFunction, TaskInvocationContext } from './task-handlers'
 
 type RunInput = Parameters<StateMachine['run']>[0]
 
@@ -43,18 +44,18 @@ export interface ExecutionSummary {
   stopDate?: Date
 }
 
-export interface LocalWorkflowOptions {
+export interface StateMachineRunnerOptions {
   template: CloudFormationTemplate
   names: IntrinsicContext
   /** The template's folder: DefinitionUri is relative to it. */
   projectRoot: string
   invoke: InvokeFunction
-  log?: WorkflowLog
+  log?: Log
   /** Keep executions in this folder (and load those kept before); in memory only when unset. */
   dataDir?: string
 }
 
-export interface LocalWorkflow extends WorkflowRunner {
+export interface StateMachineRunner extends WorkflowRunner {
   /** Every execution started since creation, oldest first (copies). */
   executions(): ExecutionSummary[]
   /** Resolves with the execution's summary once it has ended. */
@@ -101,8 +102,9 @@ const MAX_INPUT_BYTES = 262_144
 /** Characters SFN refuses in execution names: whitespace, brackets, wildcards, specials (and controls, below). */
 const INVALID_NAME_CHARACTER = /[\s<>{}[\]?*"#%\\^|~`$&,;:/]/u
 
-export function createLocalWorkflow(options: LocalWorkflowOptions): LocalWorkflow {
-  const machines = new Map<string, { machine: LocalStateMachine; runner: StateMachine }>(
+export function createStateMachineRunner(options: StateMachineRunnerOptions): StateMachineRunner {
+  const log = options.log ?? silentLog
+  const machines = new Map<string, { machine: LoadedStateMachine; runner: StateMachine }>(
     loadStateMachines(options).map((machine) => [
       machine.arn,
       { machine, runner: new StateMachine(machine.definition, { validationOptions: { noValidate: true } }) }
@@ -110,7 +112,7 @@ export function createLocalWorkflow(options: LocalWorkflowOptions): LocalWorkflo
   )
   const records = new Map<string, ExecutionRecord>()
   const running = new Set<ExecutionRecord>()
-  const store = options.dataDir === undefined ? undefined : new ExecutionStore(options.dataDir, (message) => options.log?.warn({}, message))
+  const store = options.dataDir === undefined ? undefined : new ExecutionStore(options.dataDir, log)
   for (const kept of store?.load() ?? []) {
     records.set(kept.summary.executionArn, {
       summary: kept.summary,
@@ -130,7 +132,7 @@ export function createLocalWorkflow(options: LocalWorkflowOptions): LocalWorkflo
     try {
       store.save(record.summary, record.checkpoint)
     } catch (error) {
-      options.log?.error({ ...logFields(record.summary), err: error }, 'workflow execution could not be saved')
+      log.error({ ...logFields(record.summary), err: error }, 'workflow execution could not be saved')
     }
   }
   const tokens = new TaskTokens((executionArn) => records.has(executionArn))
@@ -149,7 +151,7 @@ export function createLocalWorkflow(options: LocalWorkflowOptions): LocalWorkflo
    * Starts the record's execution; registered first, as its functions may call back at once. From
    * `resumeAt` (a state and its input) when given, else from the start.
    */
-  function launch(entry: { machine: LocalStateMachine; runner: StateMachine }, record: ExecutionRecord, resumeAt?: Checkpoint): void {
+  function launch(entry: { machine: LoadedStateMachine; runner: StateMachine }, record: ExecutionRecord, resumeAt?: Checkpoint): void {
     const { summary } = record
     const { executionArn, stateMachineArn, name } = summary
     const correlationId = String(summary.input.correlationId)
@@ -196,7 +198,7 @@ export function createLocalWorkflow(options: LocalWorkflowOptions): LocalWorkflo
             record.carriedDeadline = undefined
             return carried.deadline
           },
-          log: options.log
+          log
         })
       }
     })
@@ -209,7 +211,7 @@ export function createLocalWorkflow(options: LocalWorkflowOptions): LocalWorkflo
       persist(record)
     }
     // The library's event log ends with the execution (any way it ends), so waiting for it is safe.
-    const logged = followEvents(execution.eventLogs, { fields: logFields(summary), log: options.log, onStateEntered })
+    const logged = followEvents(execution.eventLogs, { fields: logFields(summary), log, onStateEntered })
     record.done = execution.result
       .then((output): Outcome => ({ status: 'SUCCEEDED', output }), outcomeOf)
       .then(async (outcome) => {
@@ -226,8 +228,8 @@ export function createLocalWorkflow(options: LocalWorkflowOptions): LocalWorkflo
     // A task still waiting (execution timed out or aborted, a sibling branch failed) fails so the run unwinds.
     tokens.closeExecution(record.summary.executionArn, new UnhandleableTaskError('States.Runtime', `Execution ${outcome.status}`))
     const { status, error, cause } = outcome
-    if (status === 'SUCCEEDED') options.log?.info({ ...logFields(record.summary), status }, 'workflow execution succeeded')
-    else options.log?.warn({ ...logFields(record.summary), status, error, cause }, 'workflow execution did not succeed')
+    if (status === 'SUCCEEDED') log.info({ ...logFields(record.summary), status }, 'workflow execution succeeded')
+    else log.warn({ ...logFields(record.summary), status, error, cause }, 'workflow execution did not succeed')
     notify()
     return structuredClone(record.summary)
   }
@@ -243,7 +245,7 @@ export function createLocalWorkflow(options: LocalWorkflowOptions): LocalWorkflo
       const existing = records.get(executionArn)
       if (existing) {
         // As SFN for the same name and input; the AWS adapter treats ExecutionAlreadyExists the same way.
-        options.log?.info(logFields(existing.summary), 'workflow execution already exists')
+        log.info(logFields(existing.summary), 'workflow execution already exists')
         return { executionArn }
       }
       const text = JSON.stringify({ ...input, correlationId: startOptions.correlationId })
@@ -261,7 +263,7 @@ export function createLocalWorkflow(options: LocalWorkflowOptions): LocalWorkflo
       const record: ExecutionRecord = { summary, parked: 0, abort: () => undefined, done: Promise.resolve(summary), openDeadlines: new Map() }
       records.set(executionArn, record)
       running.add(record)
-      options.log?.info({ ...logFields(summary), stateMachine: entry.machine.logicalId }, 'workflow execution started')
+      log.info({ ...logFields(summary), stateMachine: entry.machine.logicalId }, 'workflow execution started')
       launch(entry, record)
       return { executionArn }
     },
@@ -308,7 +310,7 @@ export function createLocalWorkflow(options: LocalWorkflowOptions): LocalWorkflo
         const checkpoint = record.checkpoint && Object.hasOwn(entry.machine.definition.States, record.checkpoint.state) ? record.checkpoint : undefined
         if (checkpoint?.deadline !== undefined) record.carriedDeadline = { stateName: checkpoint.state, deadline: checkpoint.deadline }
         running.add(record)
-        options.log?.info({ ...logFields(record.summary), state: checkpoint?.state ?? '(start)' }, 'workflow execution resumed after a restart')
+        log.info({ ...logFields(record.summary), state: checkpoint?.state ?? '(start)' }, 'workflow execution resumed after a restart')
         launch(entry, record, checkpoint)
         resumed++
       }
@@ -349,11 +351,11 @@ function isValidName(name: string): boolean {
  */
 async function followEvents(
   events: ReturnType<StateMachine['run']>['eventLogs'],
-  watch: { fields: object; log?: WorkflowLog; onStateEntered(state: { name: string; input: unknown }): void }
+  watch: { fields: object; log: Log; onStateEntered(state: { name: string; input: unknown }): void }
 ): Promise<void> {
   for await (const event of events) {
     if (event.type === 'StateEntered' && event.index === undefined) watch.onStateEntered(event.state)
-    if (event.type === 'StateFailed') watch.log?.info({ ...watch.fields, state: event.state.name, error: event.Error, cause: event.Cause }, 'workflow state failed')
+    if (event.type === 'StateFailed') watch.log.info({ ...watch.fields, state: event.state.name, error: event.Error, cause: event.Cause }, 'workflow state failed')
   }
 }
 

@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { randomBytes } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import Stripe from 'stripe'
-import type { LocalFaults } from '../faults'
+import type { FaultSwitches } from '../faults'
 import { StripeAccount, type EventRequest } from './account'
 import { canonicalForm, FormError, parseForm, type FormObject } from './form'
 import { IdempotencyLayer, type IdempotentAnswer } from './idempotency'
@@ -26,6 +26,7 @@ import {
 } from './objects'
 import { StripeState } from './state'
 import { WebhookSender, type WebhookDeliver, type WebhookDelivery, type WebhookSettings } from './webhook-sender'
+import { silentLog, type Log } from '../log'
 
 export type { WebhookDeliver, WebhookDelivery } from './webhook-sender'
 export type { ChargeObject, EventObject, PaymentIntentObject, RefundObject } from './objects'
@@ -55,14 +56,14 @@ export interface StripeSimulatorOptions {
   webhookRetryDelayMs?: number
   /** Event types delivered; default DEFAULT_WEBHOOK_EVENTS, `*` for every event the simulator makes. */
   enabledEvents?: readonly string[] | '*'
-  log?: (message: string, level?: 'debug' | 'warn') => void
+  log?: Log
   /**
    * Keep the account here (PaymentIntents, charges, refunds, idempotent answers, owed webhooks) and
    * load what an earlier run kept; in memory only when unset.
    */
   dataDir?: string
   /** Fault switches: `stripe.paymentIntents`/`stripe.refunds: fail` answer 500, `stripe.webhooks: drop` loses deliveries. */
-  faults?: Pick<LocalFaults, 'get'>
+  faults?: Pick<FaultSwitches, 'get'>
 }
 
 const MAX_BODY_BYTES = 1024 * 1024
@@ -97,10 +98,10 @@ export class StripeSimulator {
   private readonly idempotency: IdempotencyLayer
   /** Restored events whose delivery an earlier run still owed: sent once there is an endpoint. */
   private owedEvents: EventObject[]
-  private readonly faults: Pick<LocalFaults, 'get'> | undefined
+  private readonly faults: Pick<FaultSwitches, 'get'> | undefined
   private readonly sender: WebhookSender
   private readonly server = createServer((request, response) => void this.handle(request, response))
-  private readonly log: NonNullable<StripeSimulatorOptions['log']>
+  private readonly log: Log
 
   /** Use startStripeSimulator(). */
   constructor(options: StripeSimulatorOptions) {
@@ -110,10 +111,10 @@ export class StripeSimulator {
     this.webhookAttempts = options.webhookAttempts ?? 5
     this.webhookRetryDelayMs = options.webhookRetryDelayMs ?? 500
     this.enabledEvents = options.enabledEvents ?? DEFAULT_WEBHOOK_EVENTS
-    this.log = options.log ?? (() => {})
+    this.log = options.log ?? silentLog
     this.faults = options.faults
     this.sender = new WebhookSender(() => this.webhookSettings(), this.log)
-    this.state = StripeState.open(options.dataDir, (message) => this.log(`stripe simulator: ${message}`, 'warn'))
+    this.state = StripeState.open(options.dataDir, this.log)
     const restored = this.state.restored()
     this.account.restore(restored)
     this.idempotency = new IdempotencyLayer({
@@ -123,7 +124,7 @@ export class StripeSimulator {
     })
     this.owedEvents = restored.pendingEvents
     if (options.dataDir !== undefined) {
-      this.log(`stripe simulator: state kept in ${options.dataDir} (${restored.intents.length} PaymentIntents, ${restored.pendingEvents.length} webhooks owed)`, 'debug')
+      this.log.debug({}, `stripe simulator: state kept in ${options.dataDir} (${restored.intents.length} PaymentIntents, ${restored.pendingEvents.length} webhooks owed)`)
     }
     this.webhookUrl = options.webhookUrl
     this.deliver = options.deliver
@@ -222,7 +223,7 @@ export class StripeSimulator {
         this.server.off('error', reject)
         const address = this.server.address()
         this.listeningPort = typeof address === 'object' && address ? address.port : port
-        this.log(`Stripe simulator at ${this.url}`, 'debug')
+        this.log.debug({}, `Stripe simulator at ${this.url}`)
         resolve()
       })
     })
@@ -285,7 +286,7 @@ export class StripeSimulator {
       // Durable before anyone hears of it: an answer given is never forgotten by a restart.
       this.state.commit()
     } catch (error) {
-      this.log(`stripe simulator: ${request.method} ${request.url} failed: ${(error as Error).stack ?? String(error)}`, 'warn')
+      this.log.warn({}, `stripe simulator: ${request.method} ${request.url} failed: ${(error as Error).stack ?? String(error)}`)
       answer = { reply: new StripeApiError(500, { type: 'api_error', message: 'The local Stripe simulator failed; see its log.' }).reply() }
     }
     const headers: Record<string, string> = {
@@ -301,7 +302,7 @@ export class StripeSimulator {
     // The SDK retries a 5xx within the same call (maxNetworkRetries) unless told not to. This
     // simulator's 500s (a fault switch, its own failure) do not clear up within a second: fail fast.
     if (answer.reply.status >= 500) headers['stripe-should-retry'] = 'false'
-    this.log(`stripe simulator: ${request.method} ${request.url} → ${answer.reply.status}${answer.replayOf ? ' (replayed)' : ''}`, 'debug')
+    this.log.debug({}, `stripe simulator: ${request.method} ${request.url} → ${answer.reply.status}${answer.replayOf ? ' (replayed)' : ''}`)
     response.writeHead(answer.reply.status, headers).end(JSON.stringify(answer.reply.body, null, 2))
   }
 

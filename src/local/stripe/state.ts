@@ -4,6 +4,7 @@
 // answers, so an answer the client has seen is never forgotten, and a PaymentIntent is never kept
 // without the idempotent answer that replays it (which would let a retry charge twice).
 import { DurableMap, type DurableChange } from '../durable-map'
+import type { Log } from '../log'
 import type { SavedAnswer } from './idempotency'
 import type { ChargeObject, EventObject, PaymentIntentObject, RefundObject } from './objects'
 
@@ -30,8 +31,8 @@ export class StripeState {
   /** `map` undefined: nothing is kept (in-memory simulator), every method is a no-op. */
   constructor(private readonly map: DurableMap<Stored> | undefined) {}
 
-  static open(directory: string | undefined, warn: (message: string) => void): StripeState {
-    return new StripeState(directory === undefined ? undefined : new DurableMap<Stored>(directory, 'state', warn))
+  static open(directory: string | undefined, log: Log): StripeState {
+    return new StripeState(directory === undefined ? undefined : new DurableMap<Stored>(directory, 'state', log))
   }
 
   restored(): RestoredStripeState {

@@ -5,6 +5,7 @@
 // `stripe.webhooks` fault switch drops them (lost, as when Stripe gives up on an endpoint).
 import Stripe from 'stripe'
 import type { EventObject } from './objects'
+import { silentLog, type Log } from '../log'
 
 /** Delivers one attempt; resolves with the endpoint's HTTP status. */
 export type WebhookDeliver = (payload: string, headers: Record<string, string>) => Promise<{ statusCode: number }>
@@ -40,8 +41,6 @@ export interface WebhookDelivery {
   at: string
 }
 
-type Log = (message: string, level?: 'debug' | 'warn') => void
-
 const ATTEMPT_TIMEOUT_MS = 10_000
 
 export class WebhookSender {
@@ -55,7 +54,7 @@ export class WebhookSender {
   constructor(
     /** Read when each delivery is scheduled and attempted, so tests may change it at any time. */
     private readonly settings: () => WebhookSettings,
-    private readonly logLine: Log = () => {}
+    private readonly log: Log = silentLog
   ) {}
 
   /**
@@ -102,14 +101,14 @@ export class WebhookSender {
   private async attempt(event: EventObject, payload: string, copy: number, attempt: number, copyDone: () => void): Promise<void> {
     const settings = this.settings()
     if (!settings.deliver && !settings.url) {
-      this.logLine(`stripe simulator: no webhook endpoint set, ${event.type} ${event.id} not delivered`, 'debug')
+      this.log.debug({}, `stripe simulator: no webhook endpoint set, ${event.type} ${event.id} not delivered`)
       return this.done(copyDone)
     }
     const record: WebhookDelivery = { eventId: event.id, type: event.type, copy, attempt, at: new Date().toISOString() }
     if (settings.drop) {
       record.error = 'dropped by the fault switch stripe.webhooks=drop'
       this.history.push(record)
-      this.logLine(`stripe simulator: ${event.type} ${event.id} dropped (fault switch stripe.webhooks=drop)`, 'debug')
+      this.log.debug({}, `stripe simulator: ${event.type} ${event.id} dropped (fault switch stripe.webhooks=drop)`)
       return this.done(copyDone)
     }
     try {
@@ -129,10 +128,10 @@ export class WebhookSender {
     if (ok) return this.done(copyDone)
     const outcome = record.error ?? `HTTP ${record.statusCode}`
     if (attempt >= settings.attempts) {
-      this.logLine(`stripe simulator: gave up delivering ${event.type} ${event.id} after ${attempt} attempts (${outcome})`, 'warn')
+      this.log.warn({}, `stripe simulator: gave up delivering ${event.type} ${event.id} after ${attempt} attempts (${outcome})`)
       return this.done(copyDone)
     }
-    this.logLine(`stripe simulator: ${event.type} ${event.id} attempt ${attempt} failed (${outcome}); retrying`, 'debug')
+    this.log.debug({}, `stripe simulator: ${event.type} ${event.id} attempt ${attempt} failed (${outcome}); retrying`)
     this.later(settings.retryDelayMs * 2 ** (attempt - 1), () => this.attempt(event, payload, copy, attempt + 1, copyDone))
   }
 

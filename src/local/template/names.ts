@@ -6,13 +6,13 @@ import { resolveIntrinsics, type CloudFormationTemplate, type IntrinsicContext }
 export const LOCAL_REGION = 'local'
 export const LOCAL_ACCOUNT = '000000000000'
 
-export interface LocalNamesOptions {
+export interface ResourceNamesOptions {
   stackName: string
   /** Values for template Parameters; a parameter without one here uses its Default. */
   parameters?: Record<string, string>
 }
 
-export function localNames(template: CloudFormationTemplate, options: LocalNamesOptions): IntrinsicContext {
+export function resourceNames(template: CloudFormationTemplate, options: ResourceNamesOptions): IntrinsicContext {
   const pseudo: Record<string, string> = {
     'AWS::StackName': options.stackName,
     'AWS::Region': LOCAL_REGION,

@@ -1,7 +1,7 @@
 // The environment template.yaml gives a function on AWS, with placeholder resource names and
 // placeholder values for parameters that have no default (secrets). For code that loads the real
 // config without a deployment or local engines: the OpenAPI document and the cold-start benchmark.
-import { functionEnvironment, localNames } from './names'
+import { functionEnvironment, resourceNames } from './names'
 import type { CloudFormationTemplate } from './template'
 
 /** The API monolith function: the one whose Handler is the Lambda entry of src/lambda.ts. */
@@ -49,5 +49,5 @@ export function placeholderFunctionEnvironment(
       .filter(([, parameter]) => parameter.Default === undefined)
       .map(([name, parameter]) => [name, placeholderFor(name, parameter as ParameterConstraints)])
   )
-  return functionEnvironment(template, localNames(template, { stackName, parameters }), functionId)
+  return functionEnvironment(template, resourceNames(template, { stackName, parameters }), functionId)
 }

@@ -3,13 +3,13 @@
 // no request is served). Used by scripts/openapi.ts (openapi/openapi.json) and test/openapi.test.ts;
 // not part of any bundle.
 import { join } from 'node:path'
-import { buildApp } from './app'
-import { loadConfig } from './config'
-import { apiFunctionId, placeholderFunctionEnvironment } from './local/template/placeholder-environment'
-import { projectRootFrom } from './infra/project-root'
-import { loadTemplate } from './local/template/template'
-import { createLogger } from './logger'
-import type { Services } from './services/index'
+import { buildApp } from '../src/app'
+import { loadConfig } from '../src/config'
+import { apiFunctionId, placeholderFunctionEnvironment } from '../src/local/template/placeholder-environment'
+import { projectRootFrom } from '../src/infra/project-root'
+import { loadTemplate } from '../src/local/template/template'
+import { createLogger } from '../src/logger'
+import type { Services } from '../src/services/index'
 
 export interface OpenApiDocument {
   paths?: Record<string, unknown>

@@ -1,0 +1,58 @@
+// A loopback stand-in for the AWS endpoint during cold-start runs (AWS_ENDPOINT_URL points here), so
+// that nothing reaches the internet and a first invocation that calls AWS still completes, with the
+// call counted in its time. It speaks DynamoDB's JSON protocol as an empty database: reads find
+// nothing, writes succeed. Any other call (another service, an unknown operation) is answered 400
+// (not retried by the SDK) and recorded, so the benchmark can name what a function called.
+import { once } from 'node:events'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+
+// Answers of an empty table; write operations answer `{}`.
+const DYNAMODB_READS: Record<string, object> = {
+  GetItem: {},
+  Query: { Items: [], Count: 0, ScannedCount: 0 },
+  Scan: { Items: [], Count: 0, ScannedCount: 0 },
+  BatchGetItem: { Responses: {}, UnprocessedKeys: {} },
+  TransactGetItems: { Responses: [] },
+  BatchWriteItem: { UnprocessedItems: {} }
+}
+const DYNAMODB_WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'TransactWriteItems'])
+
+export interface AwsStandIn {
+  url: string
+  /** The calls received since the last take, e.g. `DynamoDB.GetItem`, then forgotten. */
+  takeCalls(): string[]
+  stop(): Promise<void>
+}
+
+export async function startAwsStandIn(): Promise<AwsStandIn> {
+  let calls: string[] = []
+  const server = createServer((request: IncomingMessage, response: ServerResponse) => {
+    request.resume()
+    request.on('end', () => {
+      const target = String(request.headers['x-amz-target'] ?? '')
+      const [service, operation = ''] = target.split('.')
+      const known = service?.startsWith('DynamoDB_') && (operation in DYNAMODB_READS || DYNAMODB_WRITES.has(operation))
+      calls.push(service?.startsWith('DynamoDB_') ? `DynamoDB.${operation}` : `${request.method} ${request.url} ${target}`.trim())
+      const body = known ? (DYNAMODB_READS[operation] ?? {}) : { __type: 'com.amazon.coral.service#UnknownOperationException', message: `bench stand-in: ${target || request.url}` }
+      response.writeHead(known ? 200 : 400, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': 'bench' })
+      response.end(JSON.stringify(body))
+    })
+  })
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const address = server.address()
+  if (!address || typeof address === 'string') throw new Error('stand-in: no port assigned')
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    takeCalls() {
+      const taken = calls
+      calls = []
+      return taken
+    },
+    async stop() {
+      server.closeAllConnections()
+      server.close()
+      await once(server, 'close')
+    }
+  }
+}

@@ -1,0 +1,96 @@
+// Builders of the domain services the roots share (payments, orders, notifications, the saga, the
+// recovery sweeper), from ports' implementations the root chose.
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
+import { DynamoPaymentRepository } from '../adapters/dynamodb/payment-repository'
+import type { Config } from '../config'
+import type { Logger } from '../logger'
+import type { EventBus } from '../ports/event-bus'
+import type { Mailer } from '../ports/mailer'
+import type { OrderRepository } from '../ports/order-repository'
+import type { PaymentGateway } from '../ports/payment-gateway'
+import type { WorkflowRunner } from '../ports/workflow'
+import type { CursorCodec } from '../services/cursor'
+import { NotificationService, type EmailVerificationTokens } from '../services/notification-service'
+import { OrderSaga } from '../services/order-saga'
+import { OrderService } from '../services/order-service'
+import { PaymentService } from '../services/payment-service'
+import { RecoverySweeper } from '../services/recovery-sweeper'
+import { processedEvents } from './builders'
+
+export function paymentService(
+  documents: DynamoDBDocumentClient,
+  orders: OrderRepository,
+  gateway: PaymentGateway,
+  events: EventBus,
+  config: Pick<Config, 'PAYMENTS_TABLE' | 'OUTBOX_TABLE' | 'IDEMPOTENCY_TABLE' | 'PAYMENT_EVENTS_TOPIC_ARN'>
+): PaymentService {
+  return new PaymentService(
+    new DynamoPaymentRepository(documents, config.PAYMENTS_TABLE, config.OUTBOX_TABLE),
+    orders,
+    gateway,
+    events,
+    processedEvents(documents, config),
+    config.PAYMENT_EVENTS_TOPIC_ARN
+  )
+}
+
+export function orderService(
+  orders: OrderRepository,
+  loadCatalog: ConstructorParameters<typeof OrderService>[1],
+  events: EventBus,
+  workflow: WorkflowRunner,
+  cursors: CursorCodec,
+  payments: PaymentService,
+  config: Pick<Config, 'ORDER_EVENTS_TOPIC_ARN' | 'ORDER_STATE_MACHINE_ARN' | 'PAYMENT_WINDOW_SECONDS'>
+): OrderService {
+  return new OrderService(
+    orders,
+    loadCatalog,
+    events,
+    workflow,
+    cursors,
+    {
+      orderEventsTopicArn: config.ORDER_EVENTS_TOPIC_ARN,
+      orderStateMachineArn: config.ORDER_STATE_MACHINE_ARN,
+      paymentWindowSeconds: config.PAYMENT_WINDOW_SECONDS
+    },
+    (order, correlationId) => payments.refundOrder(order, correlationId)
+  )
+}
+
+export function notificationService(
+  documents: DynamoDBDocumentClient,
+  mailer: Mailer,
+  tokens: EmailVerificationTokens,
+  config: Pick<Config, 'IDEMPOTENCY_TABLE' | 'PUBLIC_BASE_URL'>
+): NotificationService {
+  return new NotificationService(mailer, processedEvents(documents, config), tokens, config.PUBLIC_BASE_URL)
+}
+
+export interface SagaParts {
+  orders: OrderRepository
+  orderService: OrderService
+  notifications: NotificationService
+  payments: PaymentService
+  workflow: WorkflowRunner
+  events: EventBus
+}
+
+export function orderSaga(parts: SagaParts, config: Pick<Config, 'ORDER_EVENTS_TOPIC_ARN'>): OrderSaga {
+  return new OrderSaga(parts.orders, parts.orderService, parts.notifications, parts.payments, parts.workflow, parts.events, config.ORDER_EVENTS_TOPIC_ARN)
+}
+
+export function recoverySweeper(
+  parts: Pick<SagaParts, 'orders' | 'workflow' | 'payments'> & { saga: OrderSaga },
+  config: Pick<Config, 'ORDER_STATE_MACHINE_ARN' | 'PAYMENT_WINDOW_SECONDS' | 'RECOVERY_GRACE_SECONDS'>,
+  logger: Logger
+): RecoverySweeper {
+  return new RecoverySweeper(
+    parts.orders,
+    parts.workflow,
+    parts.saga,
+    parts.payments,
+    { orderStateMachineArn: config.ORDER_STATE_MACHINE_ARN, paymentWindowSeconds: config.PAYMENT_WINDOW_SECONDS, graceSeconds: config.RECOVERY_GRACE_SECONDS },
+    (error, id) => logger.warn({ err: error, id }, 'recovery sweeper: left for the next run')
+  )
+}
