@@ -5,7 +5,7 @@
 // `npm run bench -- platform` exit non-zero (bench/run.ts). Needs a fresh build (`npm run bench`
 // builds first); the baseline is built here.
 import { existsSync } from 'node:fs'
-import { readdir } from 'node:fs/promises'
+import { readdir, readFile } from 'node:fs/promises'
 import { join, relative } from 'node:path'
 import { bundleSizes, distDir } from '../scripts/build.mjs'
 import { ensureDynamoDbLocal } from '../scripts/dynamodb-local.mjs'
@@ -13,7 +13,7 @@ import { apiFunctionId, placeholderFunctionEnvironment } from '../src/local/temp
 import { projectRootFrom } from '../src/infra/project-root'
 import { loadTemplate, type CloudFormationTemplate } from '../src/local/template/template'
 import { buildBaseline } from './baseline/build.mjs'
-import { startAwsStandIn } from './lib/aws-stand-in'
+import { startAwsStandIn, type AwsStandIn, type StoredItem } from './lib/aws-stand-in'
 import type { Benchmark, BenchmarkOptions, BenchmarkReport } from './lib/benchmark'
 import { measureColdStarts, type ColdStartSample, type ColdStartSeries, type ColdStartSubject } from './lib/cold-start'
 import { compareThroughput, type ThroughputSettings } from './lib/http-throughput'
@@ -42,13 +42,14 @@ const COLD_START_TIMEOUT_MS = 60_000
 const FAKE_REGION = 'bench-local-1'
 
 /**
- * One real-shaped event of each worker's trigger (bench/events/SOURCES.md), and the outcome it must
- * have against the stand-in (an empty DynamoDB): a worker added to src/workers/ needs a line here.
+ * One real-shaped event of each worker's trigger (bench/events/SOURCES.md), answered against the
+ * stand-in (startColdStartStandIn) without an error and, where given, with that `outcome`. A worker
+ * added to src/workers/ needs a line here (the benchmark refuses to run without one).
  */
-const WORKER_EVENTS: Record<string, { event: string; trigger: string; errorType?: string }> = {
+const WORKER_EVENTS: Record<string, { event: string; trigger: string; outcome?: string }> = {
   notification: { event: 'sqs-order-created.json', trigger: 'SQS: ORDER_CREATED (sends no email)' },
   'order-events': { event: 'sqs-payment-failed.json', trigger: 'SQS: PAYMENT_FAILED' },
-  'order-saga': { event: 'sfn-reserve-inventory.json', trigger: 'Step Functions task: reserveInventory (order not found)', errorType: 'OrderNotFound' },
+  'order-saga': { event: 'sfn-reserve-inventory.json', trigger: 'Step Functions task: reserveInventory (a pending order)', outcome: 'reserved' },
   'outbox-relay': { event: 'dynamodb-stream-outbox-insert.json', trigger: 'DynamoDB stream: INSERT (event already relayed)' },
   'recovery-sweeper': { event: 'eventbridge-scheduled.json', trigger: 'EventBridge schedule (nothing to sweep)' }
 }
@@ -140,14 +141,25 @@ async function throughput({ quick }: BenchmarkOptions, checks: BudgetCheck[]): P
 }
 
 /** The template's function whose Handler is `handler` (e.g. `workers/notification.handler`). */
-function functionIdFor(handler: string): string {
+/**
+ * The AWS stand-in of the cold starts, holding the order the saga's ReserveInventory event names,
+ * pending, so that its first invocation runs the saga's usual path (read the order, then the
+ * reservation transaction) rather than an error.
+ */
+export async function startColdStartStandIn(): Promise<AwsStandIn> {
+  const ordersTable = placeholderFunctionEnvironment(template, apiFunctionId(template), 'bench').ORDERS_TABLE ?? ''
+  const pendingOrder = JSON.parse(await readFile(join(root, 'bench', 'events', 'dynamodb-item-pending-order.json'), 'utf8')) as StoredItem
+  return startAwsStandIn({ [ordersTable]: [pendingOrder] })
+}
+
+export function functionIdFor(handler: string): string {
   const id = Object.entries(template.Resources).find(([, resource]) => resource.Type === 'AWS::Serverless::Function' && resource.Properties?.Handler === handler)?.[0]
   if (!id) throw new Error(`template.yaml has no function with Handler ${handler}`)
   return id
 }
 
 /** What Lambda would set for the function (template.yaml), with placeholder names and secrets, in AWS mode against the stand-in. */
-function lambdaEnvironment(functionId: string, endpoint: string): NodeJS.ProcessEnv {
+export function lambdaEnvironment(functionId: string, endpoint: string): NodeJS.ProcessEnv {
   return {
     PATH: process.env.PATH,
     ...placeholderFunctionEnvironment(template as CloudFormationTemplate, functionId, 'bench'),
@@ -169,13 +181,13 @@ async function workerBundles(): Promise<string[]> {
 async function coldStarts({ quick, runs: requestedRuns }: BenchmarkOptions, checks: BudgetCheck[]): Promise<string> {
   const runs = requestedRuns ?? (quick ? 3 : DEFAULT_RUNS)
   const baseline = await buildBaseline()
-  const standIn = await startAwsStandIn()
+  const apiId = apiFunctionId(template)
+  if (!apiId) throw new Error('template.yaml has no API function (Handler: lambda.handler)')
+  const standIn = await startColdStartStandIn()
   const pinning = cpuPinning()
   try {
     const driver = join(root, 'bench', 'lambda-cold-start.mjs')
     const events = join(root, 'bench', 'events')
-    const apiId = apiFunctionId(template)
-    if (!apiId) throw new Error('template.yaml has no API function (Handler: lambda.handler)')
     const apiEnv = lambdaEnvironment(apiId, standIn.url)
     const lambdaSubject = (label: string, bundle: string, event: string, functionId: string, env: NodeJS.ProcessEnv): ColdStartSubject => ({
       label,
@@ -189,14 +201,14 @@ async function coldStarts({ quick, runs: requestedRuns }: BenchmarkOptions, chec
       lambdaSubject('api', join(distDir, 'lambda.mjs'), health, apiId, apiEnv)
     ]
     const triggers: Record<string, string> = { baseline: 'API Gateway REST v1: GET /health', api: 'API Gateway REST v1: GET /health' }
-    const expectedErrors: Record<string, string | undefined> = {}
+    const expectedOutcomes: Record<string, string | undefined> = {}
     for (const worker of await workerBundles()) {
       const spec = WORKER_EVENTS[worker]
       if (!spec) throw new Error(`no cold-start event for dist/workers/${worker}.mjs: add one to WORKER_EVENTS in bench/platform.ts`)
       const functionId = functionIdFor(`workers/${worker}.handler`)
       subjects.push(lambdaSubject(`workers/${worker}`, join(distDir, 'workers', `${worker}.mjs`), spec.event, functionId, lambdaEnvironment(functionId, standIn.url)))
       triggers[`workers/${worker}`] = spec.trigger
-      expectedErrors[`workers/${worker}`] = spec.errorType
+      expectedOutcomes[`workers/${worker}`] = spec.outcome
     }
     subjects.push({ label: 'node -e ""', args: ['-e', ''], env: apiEnv, reports: false })
 
@@ -208,7 +220,7 @@ async function coldStarts({ quick, runs: requestedRuns }: BenchmarkOptions, chec
       check(subject, sample) {
         const calls = standIn.takeCalls()
         if (!awsCalls.has(subject.label)) awsCalls.set(subject.label, calls)
-        checkOutcome(subject.label, sample, expectedErrors[subject.label], calls)
+        checkOutcome(subject.label, sample, expectedOutcomes[subject.label], calls)
       }
     })
     const byLabel = (label: string) => series.find((entry) => entry.subject.label === label) as ColdStartSeries
@@ -233,9 +245,10 @@ async function coldStarts({ quick, runs: requestedRuns }: BenchmarkOptions, chec
       const report = entry.samples[0]?.report
       if (!report) return 'exit 0'
       if (report.errorType) return `throws ${report.errorType}`
-      const result = report.result as { statusCode?: number; batchItemFailures?: unknown[] } | undefined
+      const result = report.result as { statusCode?: number; batchItemFailures?: unknown[]; outcome?: string } | undefined
       if (result?.statusCode !== undefined) return `${result.statusCode}`
       if (result?.batchItemFailures) return `${result.batchItemFailures.length} batch item failures`
+      if (result?.outcome) return `outcome: ${result.outcome}`
       return 'returns'
     }
     const rows = series.map((entry) => [
@@ -260,7 +273,7 @@ async function coldStarts({ quick, runs: requestedRuns }: BenchmarkOptions, chec
         '`node -e ""` is timed from spawn to exit. ' +
         `The baseline is \`bench/baseline/lambda.ts\` — Fastify + @fastify/aws-lambda + the DynamoDB document client, 22 TypeBox-validated routes — bundled by bench/baseline/build.mjs with scripts/build.mjs's Lambda settings (minified, keepNames, ESM, sourcemap; ${baseline.bytes} bytes). ` +
         `Environment: what template.yaml gives each function (the API's for the baseline and \`node -e ""\`; incl. NODE_OPTIONS=${apiEnv.NODE_OPTIONS ?? ''}), placeholder table names and secrets, RUNTIME_MODE=aws, AWS_REGION=${FAKE_REGION} (a region that does not exist), dummy credentials, LOG_LEVEL=warn, ` +
-        'and AWS_ENDPOINT_URL at a stand-in on 127.0.0.1 (bench/lib/aws-stand-in.ts: an empty DynamoDB; any other call answered 400): the AWS calls column lists what the first invocation called, and their round trips are in its time. Nothing leaves the machine.',
+        'and AWS_ENDPOINT_URL at a stand-in on 127.0.0.1 (bench/lib/aws-stand-in.ts: a DynamoDB holding only the pending order named by the saga event; any other call answered 400): the AWS calls column lists what the first invocation called, and their round trips are in its time. Nothing leaves the machine.',
       '',
       table(
         ['bundle', 'event', 'outcome', 'AWS calls (stand-in)', 'median to response (ms)', 'median to exit (ms)', 'Node bootstrap (ms)', 'import (ms)', 'first invocation (ms)', '× baseline'],
@@ -276,15 +289,14 @@ async function coldStarts({ quick, runs: requestedRuns }: BenchmarkOptions, chec
 }
 
 /** Fails the run when a cold start did not answer as it should: a fast wrong answer is no result. */
-function checkOutcome(label: string, sample: ColdStartSample, expectedError: string | undefined, calls: string[]): void {
+function checkOutcome(label: string, sample: ColdStartSample, expectedOutcome: string | undefined, calls: string[]): void {
   const report = sample.report
   if (!report) return
   const unexpectedCall = calls.find((call) => !call.startsWith('DynamoDB.'))
   if (unexpectedCall) throw new Error(`${label}: called ${unexpectedCall}, which the stand-in does not answer`)
-  if (report.errorType !== expectedError) {
-    throw new Error(`${label}: expected ${expectedError ? `to throw ${expectedError}` : 'a result'}, got ${report.errorType ? `${report.errorType}: ${report.errorMessage}` : JSON.stringify(report.result)}`)
-  }
-  const result = report.result as { statusCode?: number; batchItemFailures?: unknown[] } | undefined
+  if (report.errorType) throw new Error(`${label}: threw ${report.errorType}: ${report.errorMessage}`)
+  const result = report.result as { statusCode?: number; batchItemFailures?: unknown[]; outcome?: string } | undefined
+  if (expectedOutcome !== undefined && result?.outcome !== expectedOutcome) throw new Error(`${label}: expected outcome ${expectedOutcome}, got ${JSON.stringify(result)}`)
   if (result?.statusCode !== undefined && result.statusCode !== 200) throw new Error(`${label}: GET /health answered ${result.statusCode}`)
   if (result?.batchItemFailures?.length) throw new Error(`${label}: ${result.batchItemFailures.length} batch item failures`)
 }

@@ -8,6 +8,6 @@ export interface BundleSize {
 
 export declare const distDir: string
 export declare function workerEntries(): Promise<Record<string, string>>
-export declare function build(options?: { quiet?: boolean }): Promise<BundleSize[]>
+export declare function build(options?: { quiet?: boolean; outdir?: string }): Promise<BundleSize[]>
 export declare function bundleSizes(dir?: string): Promise<BundleSize[]>
 export declare function newestSourceMtime(): Promise<number>

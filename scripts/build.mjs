@@ -52,14 +52,30 @@ function runtimeAssetsPlugin() {
   }
 }
 
+/**
+ * Lambda bundles only: `bowser` (a browser user-agent parser, ~37 KB minified) is reached by a
+ * dynamic import inside the AWS SDK's browser user-agent code, which esbuild bundles although no
+ * Node.js client ever runs it (they use util-user-agent-node). It is replaced by a stub with the
+ * same `parse`, which answers "unknown" should it ever be called.
+ */
+function browserOnlyStubsPlugin() {
+  return {
+    name: 'browser-only-stubs',
+    setup(build) {
+      build.onResolve({ filter: /^bowser$/ }, () => ({ path: 'bowser', namespace: 'browser-only-stub' }))
+      build.onLoad({ filter: /.*/, namespace: 'browser-only-stub' }, () => ({ contents: 'export function parse() { return {} }\nexport default { parse }\n', loader: 'js' }))
+    }
+  }
+}
+
 function escapeRegExp(text) {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 }
 
-async function copyRuntimeAssets() {
+async function copyRuntimeAssets(outdir) {
   for (const [packageName, folders] of Object.entries(runtimeAssets)) {
     for (const folder of folders) {
-      await cp(path.join(root, 'node_modules', packageName, folder), path.join(distDir, 'assets', packageName, folder), {
+      await cp(path.join(root, 'node_modules', packageName, folder), path.join(outdir, 'assets', packageName, folder), {
         recursive: true
       })
     }
@@ -94,7 +110,6 @@ const common = {
   target: 'node20',
   sourcemap: true,
   banner: { js: banner },
-  outdir: distDir,
   metafile: true,
   logLevel: 'warning',
   // Licence notices of bundled packages go to <bundle>.LEGAL.txt beside each bundle.
@@ -104,11 +119,12 @@ const common = {
 
 /**
  * Builds every bundle into dist/ (emptied first) and writes dist/meta.json, the combined esbuild
- * metafile (inspect it with esbuild's bundle analyzer). Returns the bundles' sizes.
+ * metafile (inspect it with esbuild's bundle analyzer). Returns the bundles' sizes. `outdir`
+ * builds elsewhere instead (test/bundles.test.ts, so it never disturbs a dist/ in use).
  */
-export async function build({ quiet = false } = {}) {
-  await rm(distDir, { recursive: true, force: true })
-  await mkdir(distDir, { recursive: true })
+export async function build({ quiet = false, outdir = distDir } = {}) {
+  await rm(outdir, { recursive: true, force: true })
+  await mkdir(outdir, { recursive: true })
   // The server is not minified, for readable stack traces; Lambda bundles are, for cold starts, but
   // keep their function and class names (logged error types, `constructor.name` checks).
   const builds = [
@@ -117,17 +133,23 @@ export async function build({ quiet = false } = {}) {
     { entryPoints: { server: path.join(root, 'src', 'server.ts'), 'local-server': path.join(root, 'src', 'local', 'server.ts'), 'bcrypt-worker': bcryptWorker }, minify: false },
     // .mjs: deployed as dist/ (template.yaml's CodeUri) without a package.json, Lambda's Node.js
     // runtime knows these are ES modules only by their extension.
-    { entryPoints: { lambda: path.join(root, 'src', 'lambda.ts'), 'bcrypt-worker': bcryptWorker, ...(await workerEntries()) }, minify: true, keepNames: true, outExtension: { '.js': '.mjs' } }
+    {
+      entryPoints: { lambda: path.join(root, 'src', 'lambda.ts'), 'bcrypt-worker': bcryptWorker, ...(await workerEntries()) },
+      minify: true,
+      keepNames: true,
+      outExtension: { '.js': '.mjs' },
+      plugins: [...common.plugins, browserOnlyStubsPlugin()]
+    }
   ]
-  const results = await Promise.all(builds.map((options) => esbuild.build({ ...common, ...options })))
+  const results = await Promise.all(builds.map((options) => esbuild.build({ ...common, outdir, ...options })))
   const metafile = { inputs: {}, outputs: {} }
   for (const result of results) {
     Object.assign(metafile.inputs, result.metafile.inputs)
     Object.assign(metafile.outputs, result.metafile.outputs)
   }
-  await writeFile(path.join(distDir, 'meta.json'), `${JSON.stringify(metafile, null, 2)}\n`)
-  await copyRuntimeAssets()
-  const sizes = await bundleSizes()
+  await writeFile(path.join(outdir, 'meta.json'), `${JSON.stringify(metafile, null, 2)}\n`)
+  await copyRuntimeAssets(outdir)
+  const sizes = await bundleSizes(outdir)
   if (!quiet) printSizes(sizes)
   return sizes
 }

@@ -2,8 +2,13 @@
 // its own composition of slices once per process (src/composition/); a bad or missing value stops
 // startup with a message naming it.
 import { dirname, resolve } from 'node:path'
-import { Type, type Static, type TObject, type TProperties, type TSchema } from '@sinclair/typebox'
-import { Value } from '@sinclair/typebox/value'
+import { Integer, Literal, Object as ObjectType, Optional, OptionalKind, String as StringType, Union, type Static, type TObject, type TProperties, type TSchema } from '@sinclair/typebox'
+
+// Only TypeBox's builders used here, by name, and the few schema kinds they make are checked by
+// `problemOf` below: every Lambda bundle loads this file, and TypeBox's `Type` and `Value` namespaces
+// would bring all of their builders and operations (~90 KB minified) into each of them, its
+// Default/Check/Errors ~35 KB. test/config.test.ts holds `problemOf` to Value.Check on every slice.
+const Type = { Integer, Literal, Object: ObjectType, Optional, String: StringType, Union }
 
 const PositiveInt = Type.Integer({ minimum: 1 })
 
@@ -193,14 +198,15 @@ export function loadConfigOf<T extends TProperties>(schema: TObject<T>, env: Env
     raw[key] = coerce(value, property)
   }
   raw.RUNTIME_MODE ??= runtimeMode(env)
-  const withDefaults = Value.Default(schema, raw)
-  const firstError = Value.Errors(schema, withDefaults).First()
-  if (firstError) {
-    const variable = firstError.path.replace(/^\//, '').split('/')[0] || '(root)'
+  const withDefaults: Record<string, unknown> = {}
+  for (const [variable, property] of Object.entries(properties)) {
+    const value = raw[variable] ?? property.default
+    if (value !== undefined) withDefaults[variable] = value
+    const problem = problemOf(property, value)
+    if (problem === undefined) continue
     const got = env[variable]
-    const secret = properties[variable]?.secret === true
-    const shown = secret ? '(value hidden)' : `(got ${JSON.stringify(got)})`
-    throw new ConfigError(variable, got === undefined ? `is required (${firstError.message})` : `${firstError.message} ${shown}`)
+    const shown = property.secret === true ? '(value hidden)' : `(got ${JSON.stringify(got)})`
+    throw new ConfigError(variable, got === undefined || got === '' ? `is required (${problem})` : `${problem} ${shown}`)
   }
   const config = withDefaults as Static<TObject<T>> & Record<string, unknown>
   if (config.RUNTIME_MODE === 'aws') {
@@ -208,6 +214,32 @@ export function loadConfigOf<T extends TProperties>(schema: TObject<T>, env: Env
     if (missing) throw new ConfigError(missing, 'is required in aws mode')
   }
   return config
+}
+
+/**
+ * What `value` fails in `schema`, in TypeBox's words, or undefined when it is valid. Knows the kinds
+ * the slices use (optional; string with minLength/pattern; integer with minimum/maximum; a union of
+ * literals) and refuses any other, so a slice cannot use one unchecked.
+ */
+export function problemOf(schema: TSchema, value: unknown): string | undefined {
+  if (value === undefined) return (schema as { [OptionalKind]?: unknown })[OptionalKind] === 'Optional' ? undefined : 'Expected required property'
+  if (Array.isArray(schema.anyOf)) {
+    const options = (schema.anyOf as Array<{ const?: unknown }>).map((option) => option.const)
+    return options.includes(value) ? undefined : `Expected one of: ${options.join(', ')}`
+  }
+  if (schema.type === 'integer') {
+    if (typeof value !== 'number' || !Number.isInteger(value)) return 'Expected integer'
+    if (typeof schema.minimum === 'number' && value < schema.minimum) return `Expected integer to be greater or equal to ${schema.minimum}`
+    if (typeof schema.maximum === 'number' && value > schema.maximum) return `Expected integer to be less or equal to ${schema.maximum}`
+    return undefined
+  }
+  if (schema.type === 'string') {
+    if (typeof value !== 'string') return 'Expected string'
+    if (typeof schema.minLength === 'number' && value.length < schema.minLength) return `Expected string length greater or equal to ${schema.minLength}`
+    if (typeof schema.pattern === 'string' && !new RegExp(schema.pattern).test(value)) return `Expected string to match '${schema.pattern}'`
+    return undefined
+  }
+  throw new Error(`config schema kind not supported by problemOf: ${JSON.stringify(schema)}`)
 }
 
 /** Optional in the schema because local mode fills them in; AWS has nothing to fill them in with. */

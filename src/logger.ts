@@ -1,8 +1,8 @@
 // The process logger (pino, JSON). Fastify, the services and the workers all log through it. Secrets
 // are redacted by path so a stray `log.info({ body })` cannot leak a password or token. In a local
-// terminal the output is pretty-printed.
+// terminal the embedded runtime passes a pretty-printing destination (src/local/terminal-log.ts),
+// so pino-pretty is in no Lambda bundle.
 import { pino, type Logger } from 'pino'
-import pretty from 'pino-pretty'
 import type { Config } from './config'
 
 export type { Logger }
@@ -28,9 +28,5 @@ export const REDACTED_PATHS = [
 
 export function createLogger(config: Pick<Config, 'LOG_LEVEL' | 'RUNTIME_MODE'>, destination?: NodeJS.WritableStream): Logger {
   const options = { level: config.LOG_LEVEL, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }
-  if (destination) return pino(options, destination)
-  if (config.RUNTIME_MODE === 'local' && process.stdout.isTTY) {
-    return pino(options, pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }))
-  }
-  return pino(options)
+  return destination ? pino(options, destination) : pino(options)
 }

@@ -1,6 +1,7 @@
 // Unit tests of the config schema: defaults, coercion, mode detection, and errors naming the variable.
 import t from 'tap'
-import { ConfigError, corsOrigins, loadConfig } from '../src/config'
+import { OptionalKind, Type, type TSchema } from '@sinclair/typebox'
+import { ConfigError, ConfigSchema, corsOrigins, loadConfig, loadConfigOf, problemOf } from '../src/config'
 
 const tables = {
   USERS_TABLE: 'users',
@@ -71,4 +72,45 @@ t.test('CORS origins list', async (t) => {
   t.same(corsOrigins(loadConfig({ ...tables })), [])
   t.same(corsOrigins(loadConfig({ ...tables, CORS_ORIGINS: 'https://a.example, https://b.example' })), ['https://a.example', 'https://b.example'])
   t.equal(corsOrigins(loadConfig({ ...tables, CORS_ORIGINS: '*' })), '*')
+})
+
+t.test('each entry point parses only its slice: a worker without Stripe or tokens starts without their secrets', async (t) => {
+  const { OutboxRelayConfigSchema } = await import('../src/composition/outbox-relay')
+  const { OrderEventsConfigSchema } = await import('../src/composition/order-events')
+  const { NotificationConfigSchema } = await import('../src/composition/notification')
+  const { OrderSagaConfigSchema } = await import('../src/composition/order-saga')
+  const { ApiConfigSchema } = await import('../src/composition/api')
+  const aws = { RUNTIME_MODE: 'aws', AWS_REGION: 'eu-west-1' }
+  const relay = loadConfigOf(OutboxRelayConfigSchema, { ...aws, OUTBOX_TABLE: 'outbox' })
+  t.equal(relay.OUTBOX_TABLE, 'outbox')
+  t.notOk('JWT_SECRET' in relay || 'STRIPE_SECRET_KEY' in relay || 'USERS_TABLE' in relay, 'nothing outside its slice is read')
+  t.doesNotThrow(() => loadConfigOf(OrderEventsConfigSchema, { ...aws, ORDERS_TABLE: 'orders', PRODUCTS_TABLE: 'products', OUTBOX_TABLE: 'outbox' }))
+
+  // The slices that do need a secret still name it when it is missing.
+  const { JWT_SECRET: _jwt, ...withoutJwt } = tables
+  const noJwt = t.throws(() => loadConfigOf(NotificationConfigSchema, { ...aws, ...withoutJwt })) as ConfigError
+  t.equal(noJwt.variable, 'JWT_SECRET')
+  t.match(noJwt.message, /JWT_SECRET is required/)
+  t.doesNotThrow(() => loadConfigOf(OrderSagaConfigSchema, { ...aws, ...withoutJwt }), 'the saga signs nothing')
+  const { STRIPE_SECRET_KEY: _key, ...withoutStripeKey } = tables
+  for (const load of [() => loadConfigOf(OrderSagaConfigSchema, { ...aws, ...withoutStripeKey }), () => loadConfigOf(ApiConfigSchema, { ...aws, ...withoutStripeKey })]) {
+    const noKey = t.throws(load) as ConfigError
+    t.equal(noKey.variable, 'STRIPE_SECRET_KEY')
+    t.match(noKey.message, /STRIPE_SECRET_KEY is required in aws mode/)
+  }
+})
+
+t.test("problemOf (the config's own check, to keep TypeBox's Value out of the Lambda bundles) agrees with Value.Check on every setting", async (t) => {
+  const { Value } = await import('@sinclair/typebox/value')
+  const samples: unknown[] = [undefined, '', 'x', 'abc', 'http://a.example', 'sk_test_1', 'whsec_1', 'aws', 'local', 'info', 'https', 'a'.repeat(40), 0, 1, 30, 59, 60, 900, 70_000, -1, 1.5, 'Shop <a@b.c>']
+  let compared = 0
+  for (const [variable, schema] of Object.entries(ConfigSchema.properties as Record<string, TSchema>)) {
+    for (const value of samples) {
+      const valid = value === undefined ? (schema as { [OptionalKind]?: unknown })[OptionalKind] === 'Optional' : Value.Check(schema, value)
+      if ((problemOf(schema, value) === undefined) !== valid) t.fail(`${variable} = ${JSON.stringify(value)}: Value.Check says ${valid}, problemOf says ${problemOf(schema, value)}`)
+      compared++
+    }
+  }
+  t.ok(compared > 500, `${compared} comparisons`)
+  t.throws(() => problemOf(Type.Array(Type.String()), []), /not supported/, 'a kind it does not know is refused, not waved through')
 })

@@ -22,7 +22,7 @@ import {
 } from '../src/domain/errors'
 import { resourceNames } from '../src/local/template/names'
 import { loadTemplate } from '../src/local/template/template'
-import { idempotencyKeyPlugin, replyIdempotently } from '../src/plugins/idempotency-key'
+import { idempotencyKeyOf, idempotencyKeyPlugin, replyIdempotently } from '../src/plugins/idempotency-key'
 import type { IdempotencyClaim, IdempotencyRecord, IdempotencyStore, StoredResponse } from '../src/ports/idempotency-store'
 import { Idempotency, requestFingerprint } from '../src/services/idempotency'
 import { build, projectRoot, sharedDynamoDbLocal } from './helpers/build'
@@ -320,6 +320,15 @@ t.test('over HTTP: header validation, replays marked Idempotent-Replayed, stored
             return { statusCode: 201, body: { id: randomUUID(), amount: request.body.amount } }
           })
       )
+      app.withTypeProvider<TypeBoxTypeProvider>().post(
+        '/idempotency-required',
+        { config: { auth: 'public', idempotencyKey: 'required' }, schema: { body: Type.Object({ amount: Type.Integer() }) } },
+        async (request, reply) =>
+          replyIdempotently(request, reply, (late.runtime as EmbeddedRuntime).services.idempotency, 'test:anonymous-required', request.body, async () => ({
+            statusCode: 200,
+            body: { key: idempotencyKeyOf(request), amount: request.body.amount }
+          }))
+      )
     }
   })
   late.runtime = built
@@ -367,4 +376,17 @@ t.test('over HTTP: header validation, replays marked Idempotent-Replayed, stored
   const spec = (await app.inject({ method: 'GET', url: '/docs/json' })).json()
   const parameters = spec.paths['/idempotency-test'].post.parameters as Array<{ in: string; name: string; required?: boolean }>
   t.match(parameters, [{ in: 'header', name: 'idempotency-key', required: false }], 'the header is documented on the route')
+
+  // The same mechanism with the key required: missing is a 400, malformed the same 400 as above.
+  const required = (headers: Record<string, string>) => app.inject({ method: 'POST', url: '/idempotency-required', payload: { amount: 1 }, headers })
+  const missing = await required({})
+  t.equal(missing.statusCode, 400)
+  t.match(missing.json(), { error: 'ValidationError', field: 'idempotency-key' })
+  t.match((await required({ 'idempotency-key': 'clé' })).json(), { error: 'ValidationError', field: 'idempotency-key', message: /Idempotency-Key/ })
+  const requiredKey = key()
+  const once = await required({ 'idempotency-key': requiredKey })
+  t.same(once.json(), { key: requiredKey, amount: 1 })
+  t.equal((await required({ 'idempotency-key': requiredKey })).headers['idempotent-replayed'], 'true')
+  const requiredParameters = spec.paths['/idempotency-required'].post.parameters as Array<{ in: string; name: string; required?: boolean }>
+  t.match(requiredParameters, [{ in: 'header', name: 'idempotency-key', required: true }], 'documented as required')
 })

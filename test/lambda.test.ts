@@ -48,14 +48,28 @@ t.test('production handler (AWS mode) answers health and readiness from REST and
   const client = new DynamoDBClient({ endpoint: dynamodb.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } })
   await createTablesFromTemplate(client, template, names)
   client.destroy()
-  Object.assign(process.env, functionEnvironment(template, names), {
-    RUNTIME_MODE: 'aws',
-    AWS_REGION: 'us-east-1',
-    AWS_ENDPOINT_URL: dynamodb.endpoint,
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    LOG_LEVEL: 'silent'
+  // Each function gets exactly its own environment from the template (as on AWS), so a root that
+  // needed a setting its function lacks would fail here. A handler composes on its first invocation.
+  const given = new Set<string>()
+  const useEnvironmentOf = (functionId: string) => {
+    for (const key of given) delete process.env[key]
+    const env = {
+      ...functionEnvironment(template, names, functionId),
+      RUNTIME_MODE: 'aws',
+      AWS_REGION: 'us-east-1',
+      AWS_ENDPOINT_URL: dynamodb.endpoint,
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      LOG_LEVEL: 'silent'
+    }
+    for (const key of Object.keys(env)) given.add(key)
+    Object.assign(process.env, env)
+    return env
+  }
+  t.teardown(() => {
+    for (const key of given) delete process.env[key]
   })
+  useEnvironmentOf('ApiFunction')
   const { handler } = await import('../src/lambda')
 
   const rest = await handler(restEvent('GET', '/health/ready', ''), lambdaContext())
@@ -72,7 +86,7 @@ t.test('production handler (AWS mode) answers health and readiness from REST and
   t.same(JSON.parse(concrete.body), { error: 'NotFound', message: 'Route GET / not found', requestId: 'LV7fzho-PHcEJPw=' },
     'without x-correlation-id, the API Gateway request id is the correlation id')
 
-  // The worker Lambdas share the same AWS-mode runtime, and take real SQS / Step Functions inputs.
+  // The worker Lambdas, each composed from its own root and environment, take real SQS / Step Functions inputs.
   const sqsEvent = (body: unknown, messageId: string) => {
     const event = loadAwsEvent<SQSEvent>('sqs-event.json', {
       body: JSON.stringify(body),
@@ -88,6 +102,7 @@ t.test('production handler (AWS mode) answers health and readiness from REST and
   const envelope = (eventType: string, data: Record<string, unknown>) => ({
     eventId: `evt-${eventType}-${Date.now()}`, eventType, version: 1, occurredAt: new Date().toISOString(), correlationId: 'corr-worker', data
   })
+  useEnvironmentOf('NotificationFunction')
   const notification = (await import('../src/workers/notification')).handler
   t.same(await notification(sqsEvent(envelope('ORDER_CREATED', { orderId: 'o1' }), 'm-ok')), { batchItemFailures: [] },
     'an event that sends nothing is acknowledged')
@@ -95,9 +110,21 @@ t.test('production handler (AWS mode) answers health and readiness from REST and
   t.same(await notification(sqsEvent(envelope('USER_CREATED', { userId: 'u1', email: 'a@example.com', firstName: 'A' }), 'm-ses')),
     { batchItemFailures: [{ itemIdentifier: 'm-ses' }] })
   t.same(await notification(sqsEvent('not an envelope', 'm-bad')), { batchItemFailures: [{ itemIdentifier: 'm-bad' }] }, 'a poison body is a failure, not a crash')
+  useEnvironmentOf('OrderSagaFunction')
   const saga = (await import('../src/workers/order-saga')).handler
   await t.rejects(saga({ task: 'reserveInventory', orderId: 'no-such-order', correlationId: 'corr-saga' }), { name: 'OrderNotFound' })
   await t.rejects(saga({ orderId: 'x' }), { name: 'InvalidTaskInput' })
+
+  // The workers that never call Stripe nor sign tokens start without those secrets.
+  const relayEnv = useEnvironmentOf('OutboxRelayFunction')
+  t.notOk('STRIPE_SECRET_KEY' in relayEnv || 'JWT_SECRET' in relayEnv, 'the relay is given no Stripe key and no JWT secret')
+  const relay = (await import('../src/workers/outbox-relay')).handler
+  t.same(await relay({ source: 'aws.events' }), { published: 0, failed: 0 }, 'the scheduled run finds nothing to publish')
+  const eventsEnv = useEnvironmentOf('OrderEventsFunction')
+  t.notOk('STRIPE_SECRET_KEY' in eventsEnv || 'JWT_SECRET' in eventsEnv, 'order-events is given no Stripe key and no JWT secret')
+  const orderEvents = (await import('../src/workers/order-events')).handler
+  t.same(await orderEvents(sqsEvent(envelope('PAYMENT_CONFIRMED', { orderId: 'no-such-order', paymentId: 'p1' }), 'm-order')), { batchItemFailures: [{ itemIdentifier: 'm-order' }] },
+    'a payment for an unknown order is a failed record (retried, then dead-lettered)')
 })
 
 t.test('request details survive the trip: query strings, multi-value headers, base64 bodies', async (t) => {

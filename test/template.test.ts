@@ -4,6 +4,7 @@
 import t from 'tap'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import type { TObject, TSchema } from '@sinclair/typebox'
 import { loadTemplate, resourcesOfType } from '../src/local/template/template'
 import { projectRootFrom } from '../src/infra/project-root'
 
@@ -103,4 +104,44 @@ t.test('the task-token callbacks (states:SendTask*) are granted on Resource "*",
   for (const id of ['ApiFunction', 'OrderSagaFunction', 'OrderEventsFunction']) {
     t.same([...(granted.get(id) ?? [])].sort(), ['states:SendTaskFailure', 'states:SendTaskSuccess'], `${id} may call back`)
   }
+})
+
+t.test("every function's environment holds what its composition root's config slice requires, and no secret it does not use", async (t) => {
+  const { ApiConfigSchema } = await import('../src/composition/api')
+  const { NotificationConfigSchema } = await import('../src/composition/notification')
+  const { OrderEventsConfigSchema } = await import('../src/composition/order-events')
+  const { OrderSagaConfigSchema } = await import('../src/composition/order-saga')
+  const { OutboxRelayConfigSchema } = await import('../src/composition/outbox-relay')
+  const { RecoverySweeperConfigSchema } = await import('../src/composition/recovery-sweeper')
+  const { ConfigSchema, loadConfigOf } = await import('../src/config')
+  const { placeholderFunctionEnvironment } = await import('../src/local/template/placeholder-environment')
+  // By bundle (the Handler's file): the schema its entry's root parses.
+  const schemas: Record<string, TObject> = {
+    lambda: ApiConfigSchema,
+    'workers/notification': NotificationConfigSchema,
+    'workers/order-events': OrderEventsConfigSchema,
+    'workers/order-saga': OrderSagaConfigSchema,
+    'workers/outbox-relay': OutboxRelayConfigSchema,
+    'workers/recovery-sweeper': RecoverySweeperConfigSchema
+  }
+  const secrets = Object.entries(ConfigSchema.properties as Record<string, TSchema>)
+    .filter(([, schema]) => schema.secret === true)
+    .map(([name]) => name)
+  t.ok(secrets.includes('JWT_SECRET') && secrets.includes('STRIPE_SECRET_KEY'), `secrets: ${secrets.join(', ')}`)
+  const functions = resourcesOfType(template, 'AWS::Serverless::Function')
+  t.same(functions.map(([, fn]) => String(fn.Properties?.Handler).replace(/\.handler$/, '')).sort(), Object.keys(schemas).sort(), 'one root per function')
+  for (const [id, fn] of functions) {
+    const schema = schemas[String(fn.Properties?.Handler).replace(/\.handler$/, '')] as TObject
+    const env = placeholderFunctionEnvironment(template, id)
+    // On AWS: a missing Stripe key is an error there, not locally.
+    t.doesNotThrow(() => loadConfigOf(schema, { ...env, RUNTIME_MODE: 'aws' }), `${id}: its environment satisfies its config slice`)
+    const used = new Set(Object.keys(schema.properties))
+    t.same(secrets.filter((secret) => secret in env && !used.has(secret)), [], `${id}: no secret it does not use`)
+  }
+  // The split is real: the workers that never call Stripe or sign tokens get neither key.
+  for (const id of ['OutboxRelayFunction', 'OrderEventsFunction']) {
+    const env = placeholderFunctionEnvironment(template, id)
+    t.notOk('STRIPE_SECRET_KEY' in env || 'JWT_SECRET' in env, `${id} gets no Stripe key and no JWT secret`)
+  }
+  t.notOk('STRIPE_SECRET_KEY' in placeholderFunctionEnvironment(template, 'NotificationFunction'), 'the notification worker gets no Stripe key')
 })

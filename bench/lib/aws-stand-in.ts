@@ -1,8 +1,9 @@
 // A loopback stand-in for the AWS endpoint during cold-start runs (AWS_ENDPOINT_URL points here), so
 // that nothing reaches the internet and a first invocation that calls AWS still completes, with the
-// call counted in its time. It speaks DynamoDB's JSON protocol as an empty database: reads find
-// nothing, writes succeed. Any other call (another service, an unknown operation) is answered 400
-// (not retried by the SDK) and recorded, so the benchmark can name what a function called.
+// call counted in its time. It speaks DynamoDB's JSON protocol as a database holding only the items
+// it is given (GetItem by `id`): other reads find nothing, writes succeed (conditions are not
+// evaluated). Any other call (another service, an unknown operation) is answered 400 (not retried
+// by the SDK) and recorded, so the benchmark can name what a function called.
 import { once } from 'node:events'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 
@@ -24,16 +25,30 @@ export interface AwsStandIn {
   stop(): Promise<void>
 }
 
-export async function startAwsStandIn(): Promise<AwsStandIn> {
+/** An item in DynamoDB JSON (`{ "id": { "S": "..." }, ... }`), found by GetItem on its table and `id`. */
+export type StoredItem = Record<string, unknown> & { id: { S: string } }
+
+/** `items`: what GetItem finds, by table name. */
+export async function startAwsStandIn(items: Record<string, StoredItem[]> = {}): Promise<AwsStandIn> {
   let calls: string[] = []
+  const getItem = (payload: string): object => {
+    const { TableName, Key } = JSON.parse(payload || '{}') as { TableName?: string; Key?: { id?: { S?: string } } }
+    const item = items[TableName ?? '']?.find((candidate) => candidate.id.S === Key?.id?.S)
+    return item ? { Item: item } : {}
+  }
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
-    request.resume()
+    let payload = ''
+    request.on('data', (chunk: Buffer) => (payload += chunk.toString()))
     request.on('end', () => {
       const target = String(request.headers['x-amz-target'] ?? '')
       const [service, operation = ''] = target.split('.')
       const known = service?.startsWith('DynamoDB_') && (operation in DYNAMODB_READS || DYNAMODB_WRITES.has(operation))
       calls.push(service?.startsWith('DynamoDB_') ? `DynamoDB.${operation}` : `${request.method} ${request.url} ${target}`.trim())
-      const body = known ? (DYNAMODB_READS[operation] ?? {}) : { __type: 'com.amazon.coral.service#UnknownOperationException', message: `bench stand-in: ${target || request.url}` }
+      const body = !known
+        ? { __type: 'com.amazon.coral.service#UnknownOperationException', message: `bench stand-in: ${target || request.url}` }
+        : operation === 'GetItem'
+          ? getItem(payload)
+          : (DYNAMODB_READS[operation] ?? {})
       response.writeHead(known ? 200 : 400, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': 'bench' })
       response.end(JSON.stringify(body))
     })

@@ -13,6 +13,7 @@ import { functionEnvironment, resourceNames, parametersFromEnvironment } from '.
 import { apiFunctionId } from './template/placeholder-environment'
 import { loadTemplate, type CloudFormationTemplate } from './template/template'
 import { createLogger, type Logger } from '../logger'
+import { terminalLog } from './terminal-log'
 import { localRoutes } from './routes'
 import { DynamoProductRepository } from '../adapters/dynamodb/product-repository'
 import { createTablesFromTemplate } from './dynamodb/create-tables'
@@ -97,7 +98,7 @@ export async function startEmbeddedRuntime(options: EmbeddedRuntimeOptions): Pro
     await stripe.close()
     throw error
   }
-  const logger = options.logger ?? createLogger(config)
+  const logger = options.logger ?? createLogger(config, terminalLog())
   logged.logger = logger
 
   let dynamodbLocal: DynamoDbLocal | undefined

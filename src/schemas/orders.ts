@@ -1,7 +1,7 @@
 // Request and response schemas of the orders routes.
 import { Type, type Static } from '@sinclair/typebox'
 import { CANCEL_REASONS, MAX_LINES, MAX_QUANTITY, ORDER_STATUSES } from '../domain/order'
-import { literalUnion } from './common'
+import { literalUnion } from './literal-union'
 
 export const OrderStatusSchema = literalUnion(ORDER_STATUSES)
 

@@ -2,7 +2,7 @@
 import { Type } from '@sinclair/typebox'
 import { PAYMENT_STATUSES } from '../domain/payment'
 import { REFUND_STATUSES } from '../domain/refund'
-import { literalUnion } from './common'
+import { literalUnion } from './literal-union'
 
 const PaymentStatusSchema = literalUnion(PAYMENT_STATUSES)
 const RefundStatusSchema = literalUnion(REFUND_STATUSES)

@@ -1,7 +1,7 @@
 // Request and response schemas of the users routes.
 import { Type, type Static } from '@sinclair/typebox'
 import { ROLES } from '../domain/user'
-import { literalUnion } from './common'
+import { literalUnion } from './literal-union'
 
 export const UserSchema = Type.Object(
   {

@@ -8,6 +8,7 @@ import { createHash, randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { bodyOfDomainError, statusOfDomainError } from '../domain/error-status'
 import { ConflictError, DomainError, IdempotencyKeyReuseError, ValidationError } from '../domain/errors'
+import { IDEMPOTENCY_KEY_RULE } from '../domain/idempotency-key'
 import type { IdempotencyStore, StoredResponse } from '../ports/idempotency-store'
 
 export type { StoredResponse }
@@ -36,12 +37,11 @@ export interface IdempotencyOptions {
 
 const MAX_POLL_MS = 500
 
-/** 1–255 printable ASCII characters: enough for a UUID or any client scheme, safe to store and log. */
-const KEY_PATTERN = /^[\x20-\x7e]{1,255}$/
+const KEY_PATTERN = new RegExp(IDEMPOTENCY_KEY_RULE.pattern)
 
 /** The key itself if well formed; a ValidationError (400) naming the header otherwise. */
 export function checkIdempotencyKey(key: string): string {
-  if (!KEY_PATTERN.test(key)) {
+  if (key.length < IDEMPOTENCY_KEY_RULE.minLength || key.length > IDEMPOTENCY_KEY_RULE.maxLength || !KEY_PATTERN.test(key)) {
     throw new ValidationError('Idempotency-Key must be 1 to 255 printable ASCII characters.', { field: 'idempotency-key' })
   }
   return key

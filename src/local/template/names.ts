@@ -113,11 +113,20 @@ export function functionEnvironment(template: CloudFormationTemplate, names: Int
 }
 
 /**
- * Template parameter values taken from the environment: a Globals variable defined as `!Ref Param`
- * (e.g. `ADMIN_EMAILS: !Ref AdminEmails`) may be set locally through that variable.
+ * Template parameter values taken from the environment: a variable defined as `!Ref Param` in
+ * Globals or on any function (e.g. the API's `ADMIN_EMAILS: !Ref AdminEmails`) may be set locally
+ * through that variable.
  */
 export function parametersFromEnvironment(template: CloudFormationTemplate, env: Record<string, string | undefined>): Record<string, string> {
-  const variables = ((template.Globals?.Function?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {})
+  const variablesOf = (properties: Record<string, unknown> | undefined) =>
+    ((properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {})
+  const variables = Object.assign(
+    {},
+    variablesOf(template.Globals?.Function),
+    ...Object.values(template.Resources)
+      .filter((resource) => resource.Type === 'AWS::Serverless::Function')
+      .map((resource) => variablesOf(resource.Properties))
+  ) as Record<string, unknown>
   const parameters: Record<string, string> = {}
   for (const [variable, value] of Object.entries(variables)) {
     const parameter = (value as { Ref?: unknown } | null)?.Ref
