@@ -1,5 +1,5 @@
 // buildApp(services) → the Fastify instance: cross-cutting plugins, then one route plugin per domain.
-// No I/O happens at import or build time; the composition root (src/composition.ts) supplies the
+// No I/O happens at import or build time; the entry's composition root (src/composition/) supplies the
 // services. Plugins and routes are registered explicitly (no autoloading: the Lambda is bundled).
 import cors from '@fastify/cors'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'

@@ -15,6 +15,7 @@ import { documentClient } from '../src/composition/builders'
 import { loadConfig } from '../src/config'
 import { StoreUnavailableError } from '../src/domain/errors'
 import { functionEnvironment, resourceNames } from '../src/local/template/names'
+import { apiFunctionId } from '../src/local/template/placeholder-environment'
 import { loadTemplate } from '../src/local/template/template'
 import { build, projectRoot, sharedDynamoDbLocal } from './helpers/build'
 import { startTcpProxy, type ProxyMode } from './helpers/tcp-proxy'
@@ -123,7 +124,7 @@ t.test('the AWS adapters bound every DynamoDB call and report an outage as Store
     }
   })
   const adaptersFor = (endpoint: string) => {
-    const config = loadConfig({ ...functionEnvironment(template, names), RUNTIME_MODE: 'aws', AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL: endpoint, LOG_LEVEL: 'silent' })
+    const config = loadConfig({ ...functionEnvironment(template, names, apiFunctionId(template)), RUNTIME_MODE: 'aws', AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL: endpoint, LOG_LEVEL: 'silent' })
     const adapters = awsAdapters(config)
     t.teardown(() => adapters.dynamodb.destroy())
     return { adapters, table: config.ORDERS_TABLE }
