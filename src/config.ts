@@ -18,13 +18,19 @@ const PositiveInt = Type.Integer({ minimum: 1 })
 
 /** Every process. */
 export const CommonSlice = {
-  /** `local` starts the embedded runtime; `aws` talks to real AWS services. Derived when unset. */
+  /**
+   * `local` starts the embedded runtime; `aws` talks to real AWS services. When unset: `aws` if
+   * AWS_REGION or AWS_ENDPOINT_URL is set, else `local` (`npm start` prints which, and why).
+   */
   RUNTIME_MODE: Type.Union([Type.Literal('local'), Type.Literal('aws')]),
+  /** Deployment stage name (template.yaml passes its `Stage` parameter). Checked at startup; nothing else reads it yet. */
   STAGE: Type.String({ minLength: 1, default: 'local' }),
+  /** pino log level; logs are JSON lines (pretty-printed in a local terminal). */
   LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
     { default: 'info' }
   ),
+  /** AWS region of every AWS client (Lambda sets it). When RUNTIME_MODE is unset, setting it selects aws mode. */
   AWS_REGION: Type.Optional(Type.String({ minLength: 1 })),
   /** Overrides every AWS client's endpoint (e.g. a LocalStack); unset on real AWS. */
   AWS_ENDPOINT_URL: Type.Optional(Type.String({ pattern: '^https?://' }))
@@ -32,10 +38,13 @@ export const CommonSlice = {
 
 /** The HTTP API (the API Lambda and the server). */
 export const HttpSlice = {
+  /** Address `node dist/server.js` listens on (the container image sets `0.0.0.0`). */
   HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
+  /** Port `node dist/server.js` listens on; 0 picks a free one. */
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
   /** Comma-separated list of allowed CORS origins; empty allows none, `*` allows any. */
   CORS_ORIGINS: Type.String({ default: '' }),
+  /** DynamoDB table of replayable responses (Idempotency-Key), events and webhooks already handled, and login-failure counters. */
   IDEMPOTENCY_TABLE: Type.String({ minLength: 1 }),
   /** How long a response is kept for replay to requests with the same Idempotency-Key (Stripe: 24 h). */
   IDEMPOTENCY_TTL_SECONDS: Type.Integer({ minimum: 60, maximum: 30 * 86_400, default: 86_400 })
@@ -46,12 +55,15 @@ export const HttpSlice = {
 
 /** The outbox every event goes through (OutboxEventBus) and the relay publishes from. */
 export const OutboxSlice = {
+  /** DynamoDB table of the transactional outbox: each event is written with the change it reports, then published by the outbox relay. */
   OUTBOX_TABLE: Type.String({ minLength: 1 })
 }
 
 /** Orders and their stock (DynamoOrderRepository writes orders, products and outbox in one transaction). */
 export const OrderTablesSlice = {
+  /** DynamoDB table of orders. */
   ORDERS_TABLE: Type.String({ minLength: 1 }),
+  /** DynamoDB table of products and their stock. */
   PRODUCTS_TABLE: Type.String({ minLength: 1 }),
   OUTBOX_TABLE: OutboxSlice.OUTBOX_TABLE
 }
@@ -59,49 +71,67 @@ export const OrderTablesSlice = {
 /** OrderService: placing, listing and cancelling orders, starting their saga. */
 export const OrdersSlice = {
   ...OrderTablesSlice,
+  /** SNS topic the order events are published to. */
   ORDER_EVENTS_TOPIC_ARN: Type.String({ minLength: 1 }),
+  /** Step Functions state machine of the order saga (statemachine/order-processing.asl.json). */
   ORDER_STATE_MACHINE_ARN: Type.String({ minLength: 1 }),
-  /** How long an order waits for payment (the saga's AwaitPayment timeout). */
+  /** How long an order waits for payment before it is cancelled (the saga's AwaitPayment timeout). */
   PAYMENT_WINDOW_SECONDS: Type.Integer({ minimum: 1, maximum: 7 * 86_400, default: 900 })
 }
 
 /** PaymentService: payments, refunds, webhooks (events handled once, recorded in the idempotency table). */
 export const PaymentsSlice = {
+  /** DynamoDB table of payments and their refunds. */
   PAYMENTS_TABLE: Type.String({ minLength: 1 }),
+  /** SNS topic the payment events are published to. */
   PAYMENT_EVENTS_TOPIC_ARN: Type.String({ minLength: 1 }),
   IDEMPOTENCY_TABLE: HttpSlice.IDEMPOTENCY_TABLE
 }
 
 /**
  * The Stripe client. The keys are required on AWS (see REQUIRED_ON_AWS); locally the embedded
- * runtime sets all five to reach its Stripe simulator.
+ * runtime sets all five to reach its Stripe simulator, unless a test key and a signing secret are
+ * both given: then it uses them with Stripe's own API (src/local/stripe/choice.ts).
  */
 export const StripeSlice = {
-  /** Stripe secret API key. */
+  /** Stripe secret API key (`sk_test_…` or `sk_live_…`). Required in aws mode. */
   STRIPE_SECRET_KEY: Type.Optional(Type.String({ pattern: '^sk_(test|live)_', secret: true })),
-  /** Signing secret of our Stripe webhook endpoint (/webhooks/stripe). */
+  /** Signing secret (`whsec_…`) of our Stripe webhook endpoint (/webhooks/stripe). Required in aws mode. */
   STRIPE_WEBHOOK_SECRET: Type.Optional(Type.String({ pattern: '^whsec_', secret: true })),
   /** Another Stripe API server (the local simulator); Stripe's own when unset. */
   STRIPE_API_HOST: Type.Optional(Type.String({ minLength: 1 })),
+  /** Port of that other Stripe API server. */
   STRIPE_API_PORT: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
+  /** Protocol of that other Stripe API server. */
   STRIPE_API_PROTOCOL: Type.Optional(Type.Union([Type.Literal('http'), Type.Literal('https')]))
 }
 
 /** Signing and checking tokens (TokenService); also keys the list cursors (CursorCodec). */
 export const TokensSlice = {
-  /** HS256 secret for every token the API issues (access, refresh, email-verify). */
+  /**
+   * HS256 secret for every token the API issues (access, refresh, email-verify), at least 32
+   * characters. Local mode: a random one per start unless set, so tokens do not survive a restart.
+   */
   JWT_SECRET: Type.String({ minLength: 32, secret: true }),
+  /** Issuer (`iss`) of every token, checked on every use. */
   JWT_ISSUER: Type.String({ minLength: 1, default: 'commerce-api' }),
+  /** Audience (`aud`) of every token, checked on every use. */
   JWT_AUDIENCE: Type.String({ minLength: 1, default: 'commerce-clients' }),
+  /** Lifetime of an access token. */
   ACCESS_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 30, maximum: 86_400, default: 900 }),
+  /** Lifetime of a refresh token (and of its session). */
   REFRESH_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 60, maximum: 90 * 86_400, default: 30 * 86_400 }),
+  /** Lifetime of an email-verification link. */
   EMAIL_VERIFY_TTL_SECONDS: Type.Integer({ minimum: 60, maximum: 7 * 86_400, default: 86_400 })
 }
 
 /** Users and authentication (AuthService), besides the tokens. */
 export const UsersSlice = {
+  /** DynamoDB table of users. */
   USERS_TABLE: Type.String({ minLength: 1 }),
+  /** DynamoDB table of sessions (refresh-token families; they expire by TTL). */
   SESSIONS_TABLE: Type.String({ minLength: 1 }),
+  /** SNS topic the user events are published to (registration: the verification email). */
   USER_EVENTS_TOPIC_ARN: Type.String({ minLength: 1 }),
   /** Login failures are counted in the idempotency table. */
   IDEMPOTENCY_TABLE: HttpSlice.IDEMPOTENCY_TABLE,
@@ -110,9 +140,11 @@ export const UsersSlice = {
   BCRYPT_COST: Type.Integer({ minimum: 4, maximum: 15, default: 12 }),
   /** Comma-separated emails that get the admin role once verified. */
   ADMIN_EMAILS: Type.String({ default: '' }),
-  /** Failed logins allowed per account, and per client address, in one window before 429. */
+  /** Failed logins allowed per account in one window before 429 (counted in DynamoDB, shared by every instance). */
   LOGIN_MAX_FAILURES_PER_ACCOUNT: Type.Integer({ minimum: 1, default: 5 }),
+  /** Failed logins allowed per client address in one window before 429. */
   LOGIN_MAX_FAILURES_PER_ADDRESS: Type.Integer({ minimum: 1, default: 50 }),
+  /** Length of the failed-login window. */
   LOGIN_FAILURE_WINDOW_SECONDS: Type.Integer({ minimum: 1, default: 900 })
 }
 
@@ -130,13 +162,14 @@ export const RecoverySlice = {
   /**
    * The recovery sweeper's patience: an order still pending or awaiting payment this long after its
    * payment window ended (or without any saga this long after it was placed) is recovered.
+   * template.yaml sets 120 on AWS.
    */
   RECOVERY_GRACE_SECONDS: Type.Integer({ minimum: 0, maximum: 86_400, default: 60 })
 }
 
 /** The embedded runtime only. */
 export const LocalSlice = {
-  /** Local mode only: keep DynamoDB Local's data under this folder instead of in memory. */
+  /** Local mode only: keep DynamoDB Local's data under this folder instead of in memory (`--persist` uses .data/dynamodb). */
   LOCAL_DATA_DIR: Type.Optional(Type.String({ minLength: 1 })),
   /**
    * Local mode only: keep the Step Functions runner's executions and the Stripe simulator's account
@@ -178,6 +211,24 @@ type Env = Record<string, string | undefined>
 /** `RUNTIME_MODE` if set, else `aws` when AWS region or endpoint config is given, else `local`. */
 export function runtimeMode(env: Env): string {
   return env.RUNTIME_MODE || (env.AWS_REGION || env.AWS_ENDPOINT_URL ? 'aws' : 'local')
+}
+
+/**
+ * The mode `node dist/server.js` (`npm start`, the container) runs in and why, as one line for its
+ * start output: an AWS_REGION exported for other tools alone switches to aws mode, which surprises
+ * unless it is said. Checks RUNTIME_MODE first, so a wrong value is named with the values it takes
+ * before any setting of the mode it did not select is asked for.
+ */
+export function runtimeModeLine(env: Env): string {
+  const explicit = env.RUNTIME_MODE
+  if (explicit) {
+    const problem = problemOf(CommonSlice.RUNTIME_MODE, explicit)
+    if (problem !== undefined) throw new ConfigError('RUNTIME_MODE', `${problem} (got ${JSON.stringify(explicit)})`)
+    return `Mode: ${explicit} (RUNTIME_MODE=${explicit})`
+  }
+  const given = (['AWS_REGION', 'AWS_ENDPOINT_URL'] as const).filter((variable) => env[variable])
+  if (given.length === 0) return 'Mode: local (no AWS_REGION/AWS_ENDPOINT_URL/RUNTIME_MODE set)'
+  return `Mode: aws (${given.join(' and ')} ${given.length === 1 ? 'is' : 'are'} set; set RUNTIME_MODE=local for the embedded runtime)`
 }
 
 /** Parses `env` against ConfigSchema (every setting). Throws ConfigError naming the first bad variable. */
@@ -243,7 +294,7 @@ export function problemOf(schema: TSchema, value: unknown): string | undefined {
 }
 
 /** Optional in the schema because local mode fills them in; AWS has nothing to fill them in with. */
-const REQUIRED_ON_AWS = ['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET'] as const
+export const REQUIRED_ON_AWS = ['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET'] as const
 
 function coerce(value: string, schema: TSchema): unknown {
   if (schema.type === 'integer') {

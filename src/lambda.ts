@@ -1,5 +1,6 @@
 // AWS Lambda entry of the HTTP API: API Gateway REST (v1) and HTTP API (v2) proxy events, through
 // @fastify/aws-lambda. The app is built once per container, on the first invocation, and reused.
+import './quiet-node-warnings' // first: before any AWS SDK client exists (see the module)
 import awsLambdaFastify, { type LambdaResponse } from '@fastify/aws-lambda'
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, Context } from 'aws-lambda'
 import type { FastifyInstance } from 'fastify'

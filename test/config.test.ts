@@ -1,7 +1,7 @@
 // Unit tests of the config schema: defaults, coercion, mode detection, and errors naming the variable.
 import t from 'tap'
 import { OptionalKind, Type, type TSchema } from '@sinclair/typebox'
-import { ConfigError, ConfigSchema, corsOrigins, loadConfig, loadConfigOf, problemOf } from '../src/config'
+import { ConfigError, ConfigSchema, corsOrigins, loadConfig, loadConfigOf, problemOf, runtimeModeLine } from '../src/config'
 
 const tables = {
   USERS_TABLE: 'users',
@@ -113,4 +113,58 @@ t.test("problemOf (the config's own check, to keep TypeBox's Value out of the La
   }
   t.ok(compared > 500, `${compared} comparisons`)
   t.throws(() => problemOf(Type.Array(Type.String()), []), /not supported/, 'a kind it does not know is refused, not waved through')
+})
+
+t.test('a wrong RUNTIME_MODE is named with the values it takes, before any setting of a mode it did not select', async (t) => {
+  const { ApiConfigSchema } = await import('../src/composition/api')
+  const loads: Array<[string, () => unknown]> = [
+    ['loadConfig, every setting given', () => loadConfig({ ...tables, RUNTIME_MODE: 'cloud' })],
+    ['loadConfig, nothing else given', () => loadConfig({ RUNTIME_MODE: 'cloud' })],
+    ['the API slice, nothing else given', () => loadConfigOf(ApiConfigSchema, { RUNTIME_MODE: 'cloud' })],
+    ['the start line', () => runtimeModeLine({ RUNTIME_MODE: 'cloud', AWS_REGION: 'eu-west-1' })]
+  ]
+  for (const [what, load] of loads) {
+    const error = t.throws(load, what) as ConfigError
+    t.type(error, ConfigError, what)
+    t.equal(error.variable, 'RUNTIME_MODE', what)
+    t.equal(error.message, 'Invalid configuration: RUNTIME_MODE Expected one of: local, aws (got "cloud")', what)
+  }
+})
+
+t.test('a wrong LOG_LEVEL lists every level it takes', async (t) => {
+  const error = t.throws(() => loadConfig({ ...tables, LOG_LEVEL: 'verbose' })) as ConfigError
+  t.equal(error.variable, 'LOG_LEVEL')
+  t.equal(error.message, 'Invalid configuration: LOG_LEVEL Expected one of: fatal, error, warn, info, debug, trace, silent (got "verbose")')
+  t.notMatch(error.message, /union/i, "TypeBox's words for the schema kind are not what a user needs")
+})
+
+t.test('the start line says which mode was chosen and why', async (t) => {
+  t.equal(runtimeModeLine({}), 'Mode: local (no AWS_REGION/AWS_ENDPOINT_URL/RUNTIME_MODE set)')
+  t.equal(runtimeModeLine({ RUNTIME_MODE: '', AWS_REGION: '' }), 'Mode: local (no AWS_REGION/AWS_ENDPOINT_URL/RUNTIME_MODE set)', 'empty is unset, as loadConfig reads it')
+  t.equal(runtimeModeLine({ AWS_REGION: 'eu-west-1' }), 'Mode: aws (AWS_REGION is set; set RUNTIME_MODE=local for the embedded runtime)')
+  t.equal(runtimeModeLine({ AWS_ENDPOINT_URL: 'http://127.0.0.1:4566' }), 'Mode: aws (AWS_ENDPOINT_URL is set; set RUNTIME_MODE=local for the embedded runtime)')
+  t.equal(runtimeModeLine({ AWS_REGION: 'eu-west-1', AWS_ENDPOINT_URL: 'http://127.0.0.1:4566' }), 'Mode: aws (AWS_REGION and AWS_ENDPOINT_URL are set; set RUNTIME_MODE=local for the embedded runtime)')
+  t.equal(runtimeModeLine({ AWS_REGION: 'eu-west-1', RUNTIME_MODE: 'local' }), 'Mode: local (RUNTIME_MODE=local)')
+  t.equal(runtimeModeLine({ RUNTIME_MODE: 'aws' }), 'Mode: aws (RUNTIME_MODE=aws)')
+  // The line and the mode loadConfig derives never disagree.
+  for (const env of [{}, { AWS_REGION: 'eu-west-1' }, { AWS_ENDPOINT_URL: 'http://127.0.0.1:4566' }, { AWS_REGION: 'eu-west-1', RUNTIME_MODE: 'local' }]) {
+    t.match(runtimeModeLine(env), `Mode: ${loadConfig({ ...tables, ...env }).RUNTIME_MODE} (`, JSON.stringify(env))
+  }
+})
+
+t.test('the server prints the mode line first; an exported AWS_REGION alone is explained before the aws settings it lacks are named', async (t) => {
+  const { spawnSync } = await import('node:child_process')
+  const { join } = await import('node:path')
+  const { projectRootFrom } = await import('../src/infra/project-root')
+  const projectRoot = projectRootFrom(import.meta.url)
+  // Only what a shell has, plus AWS_REGION: no tables, no RUNTIME_MODE. Fails at config, before any AWS call.
+  const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', AWS_REGION: 'eu-west-1', PORT: '0' }
+  const run = spawnSync(process.execPath, ['--import', 'tsx', join(projectRoot, 'src', 'server.ts')], { cwd: projectRoot, env, encoding: 'utf8', timeout: 60_000 })
+  t.equal(run.status, 1, 'refuses to start')
+  t.equal(run.stdout.split('\n')[0], 'Mode: aws (AWS_REGION is set; set RUNTIME_MODE=local for the embedded runtime)')
+  t.match(run.stderr, /^Invalid configuration: [A-Z_]+ is required/, 'then names a missing aws setting in one line')
+
+  const wrong = spawnSync(process.execPath, ['--import', 'tsx', join(projectRoot, 'src', 'server.ts')], { cwd: projectRoot, env: { ...env, RUNTIME_MODE: 'cloud' }, encoding: 'utf8', timeout: 60_000 })
+  t.equal(wrong.status, 1)
+  t.equal(wrong.stderr.trim(), 'Invalid configuration: RUNTIME_MODE Expected one of: local, aws (got "cloud")', 'one line naming the variable and its values')
 })

@@ -203,6 +203,48 @@ t.test('with a data folder, tables and items survive a restart', async (t) => {
   t.equal(ttl.TimeToLiveDescription?.TimeToLiveStatus, 'ENABLED')
 })
 
+// A Java that outlived its server (its watchdog killed with it) must not keep serving, and holding,
+// the data folder: the next start on that folder stops it — unless the server that started it lives.
+t.test('a DynamoDB Local left on a data folder by a dead server is stopped by the next start on it', async (t) => {
+  const dataDir = tempDir(t, 'ddb-stale-')
+  const emulatorDir = join(projectRoot, DYNAMODB_LOCAL_DIR)
+  const stalePort = await new Promise<number>((done) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number }
+      probe.close(() => done(port))
+    })
+  })
+  // Started as the launcher does, but by nobody who will stop it.
+  const stale = spawn(
+    'java',
+    [`-Djava.library.path=${join(emulatorDir, 'DynamoDBLocal_lib')}`, '-jar', join(emulatorDir, 'DynamoDBLocal.jar'), '-port', String(stalePort), '-sharedDb', '-dbPath', dataDir],
+    { cwd: emulatorDir, detached: true, stdio: 'ignore' }
+  )
+  stale.unref()
+  const stalePid = stale.pid as number
+  t.teardown(() => {
+    if (isRunning(stalePid)) process.kill(stalePid, 'SIGKILL')
+  })
+  const pidFile = join(dataDir, 'dynamodb-local.pid')
+
+  // Its starter is alive (here: this process), so it is another server's and is left alone.
+  writeFileSync(pidFile, JSON.stringify({ java: stalePid, owner: process.pid }))
+  const beside = await startDynamoDbLocal({ dataDir })
+  t.ok(isRunning(stalePid), 'a live server\'s DynamoDB Local is not touched')
+  t.same(JSON.parse(readFileSync(pidFile, 'utf8')), { java: beside.pid, owner: process.pid }, 'the pid file names the new Java')
+  await beside.stop()
+  t.notOk(existsSync(pidFile), 'a clean stop removes the pid file')
+
+  // Its starter is gone: stale, stopped.
+  const dead = spawn(process.execPath, ['-e', ''], { stdio: 'ignore' })
+  await new Promise((done) => dead.once('exit', done))
+  writeFileSync(pidFile, JSON.stringify({ java: stalePid, owner: dead.pid }))
+  const next = await startDynamoDbLocal({ dataDir })
+  t.teardown(() => next.stop())
+  t.ok(await gone(stalePid, 5_000), 'the stale Java is gone')
+  t.not(next.pid, stalePid)
+})
+
 t.test('missing or old Java is one clear line', async (t) => {
   const missing = join(tempDir(t, 'ddb-java-'), 'no-such-java')
   const error = await startDynamoDbLocal({ javaPath: missing }).then(() => undefined, (caught: Error) => caught)

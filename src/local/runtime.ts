@@ -3,6 +3,7 @@
 // Step Functions runner and the local mailbox, plus the same services and workers as on AWS.
 // With a data folder (--persist) DynamoDB Local, the runner and the Stripe simulator all keep their
 // state, and executions in flight resume. Fault switches (faults.ts) make stand-ins fail on demand.
+// Stripe is the simulator, unless `npm start` chose Stripe's real test mode (stripe/choice.ts).
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
@@ -14,7 +15,7 @@ import { apiFunctionId } from './template/placeholder-environment'
 import { loadTemplate, type CloudFormationTemplate } from './template/template'
 import { createLogger, type Logger } from '../logger'
 import { terminalLog } from './terminal-log'
-import { localRoutes } from './routes'
+import { localRoutes, type Inspection } from './routes'
 import { DynamoProductRepository } from '../adapters/dynamodb/product-repository'
 import { createTablesFromTemplate } from './dynamodb/create-tables'
 import { FaultSwitches } from './faults'
@@ -26,7 +27,9 @@ import { createMessaging, type Messaging } from './sns-sqs/messaging'
 import { startSchedules } from './schedules/schedules'
 import { startStreamSources, type StreamSources } from './dynamodb/stream-event-sources'
 import { createStateMachineRunner, type StateMachineRunner } from './stepfunctions/workflow'
-import { LOCAL_STRIPE_SECRET_KEY, startStripeSimulator, type StripeSimulator } from './stripe/simulator'
+import { startStripeSimulator, type StripeSimulator } from './stripe/simulator'
+import { SIMULATOR, type SimulatorChoice, type StripeChoice } from './stripe/choice'
+import { ConflictError, NotFoundError } from '../domain/errors'
 import { seedDemoCatalog } from './dynamodb/seed-catalog'
 import { forwardingLog } from './log'
 
@@ -47,16 +50,22 @@ export interface EmbeddedRuntimeOptions {
   messaging?: { redeliveryDelayMs?: number; visibilityTimeoutMs?: number }
   /** Load data/demo-catalog.json into an empty products table (default true; tests start empty). */
   seedDemoCatalog?: boolean
+  /** Gets one short line as each slow step begins (the server prints them); silent by default. */
+  progress?: (line: string) => void
+  /** The Stripe simulator (default), or Stripe's test mode as chooseStripe(env) decided (`npm start` only). */
+  stripe?: StripeChoice
 }
 
-export interface EmbeddedRuntime extends Runtime {
+export interface EmbeddedRuntime<S extends StripeSimulator | undefined = StripeSimulator> extends Runtime {
   template: CloudFormationTemplate
   dynamodbEndpoint: string
   mailbox: Mailbox
   messaging: Messaging
   workflow: StateMachineRunner
-  /** Stripe's stand-in; set its `webhookUrl` (or `deliver`) once the app listens. */
-  stripe: StripeSimulator
+  /** Stripe's stand-in; set its `webhookUrl` (or `deliver`) once the app listens. None in Stripe test mode. */
+  stripe: S
+  /** Which Stripe the app talks to. */
+  stripeChoice: StripeChoice
   /** The fault switches (also at /_local/faults). */
   faults: FaultSwitches
   /** Where the runner and the Stripe simulator keep their state (see LOCAL_STATE_DIR); undefined: in memory. */
@@ -67,49 +76,55 @@ export interface EmbeddedRuntime extends Runtime {
   close(): Promise<void>
 }
 
-export async function startEmbeddedRuntime(options: EmbeddedRuntimeOptions): Promise<EmbeddedRuntime> {
+export function startEmbeddedRuntime(options: EmbeddedRuntimeOptions & { stripe?: SimulatorChoice }): Promise<EmbeddedRuntime>
+export function startEmbeddedRuntime(options: EmbeddedRuntimeOptions): Promise<EmbeddedRuntime<StripeSimulator | undefined>>
+export async function startEmbeddedRuntime(options: EmbeddedRuntimeOptions): Promise<EmbeddedRuntime<StripeSimulator | undefined>> {
   const env = options.env ?? process.env
+  const stripeChoice = options.stripe ?? SIMULATOR
   const template = loadTemplate(options.templatePath ?? join(options.projectRoot, 'template.yaml'))
   const logged: { logger?: Logger } = { logger: options.logger }
   const faults = new FaultSwitches()
   const stateDir = localStateDir(env)
-  // Stripe's stand-in: the app reaches it through the real SDK, pointed here by the STRIPE_API_* settings.
-  const stripe = await startStripeSimulator({
-    log: forwardingLog(() => logged.logger),
-    dataDir: stateDir === undefined ? undefined : join(stateDir, 'stripe'),
-    faults
-  })
+  const { simulator: stripe, environment: stripeEnvironment } = await stripeOf(stripeChoice, () =>
+    startStripeSimulator({
+      log: forwardingLog(() => logged.logger),
+      dataDir: stateDir === undefined ? undefined : join(stateDir, 'stripe'),
+      faults
+    })
+  )
   const names = resourceNames(template, {
     stackName: options.stackName ?? LOCAL_STACK_NAME,
     parameters: {
       Stage: 'local',
       // A fresh signing secret per start unless JWT_SECRET is set: tokens never outlive a local run by accident.
       JwtSecret: randomBytes(32).toString('hex'),
-      StripeSecretKey: LOCAL_STRIPE_SECRET_KEY,
-      StripeWebhookSecret: stripe.webhookSecret,
+      StripeSecretKey: stripeEnvironment.STRIPE_SECRET_KEY,
+      StripeWebhookSecret: stripeEnvironment.STRIPE_WEBHOOK_SECRET,
       ...parametersFromEnvironment(template, env)
     }
   })
   // Resource names come from the template; settings the template takes as parameters come from env.
   let config
   try {
-    config = loadConfig({ ...env, ...functionEnvironment(template, names, apiFunctionId(template)), ...stripe.environment(), RUNTIME_MODE: 'local' })
+    config = loadConfig({ ...env, ...functionEnvironment(template, names, apiFunctionId(template)), ...stripeEnvironment, RUNTIME_MODE: 'local' })
   } catch (error) {
-    await stripe.close()
+    await stripe?.close()
     throw error
   }
   const logger = options.logger ?? createLogger(config, terminalLog())
   logged.logger = logger
 
+  const progress = options.progress ?? (() => {})
   let dynamodbLocal: DynamoDbLocal | undefined
   if (!options.dynamodbEndpoint) {
+    progress(`Starting DynamoDB Local (${config.LOCAL_DATA_DIR ? `data in ${config.LOCAL_DATA_DIR}` : 'in memory'})…`)
     dynamodbLocal = await startDynamoDbLocal({
       dataDir: config.LOCAL_DATA_DIR,
       port: config.LOCAL_DYNAMODB_PORT,
       javaPath: config.LOCAL_JAVA_PATH,
       log: logger
     }).catch(async (error: unknown) => {
-      await stripe.close()
+      await stripe?.close()
       throw error
     })
   }
@@ -117,10 +132,11 @@ export async function startEmbeddedRuntime(options: EmbeddedRuntimeOptions): Pro
   const dynamodb = new DynamoDBClient(dynamoDbLocalClientConfig(endpoint))
   failWhenSwitched(dynamodb, faults)
   try {
+    progress('Creating tables from template.yaml…')
     await createTablesFromTemplate(dynamodb, template, names)
   } catch (error) {
     await dynamodbLocal?.stop()
-    await stripe.close()
+    await stripe?.close()
     throw error
   }
 
@@ -166,7 +182,7 @@ export async function startEmbeddedRuntime(options: EmbeddedRuntimeOptions): Pro
     await bcrypt.close()
     await workflow.close()
     await messaging.close()
-    await stripe.close()
+    await stripe?.close()
     dynamodb.destroy()
     await dynamodbLocal?.stop()
   }
@@ -178,8 +194,13 @@ export async function startEmbeddedRuntime(options: EmbeddedRuntimeOptions): Pro
     throw error
   }
   const outboxStream = streams
+  // The /_local routes that play or show the simulator's part: 404 when there is none (test mode).
+  const simulator = (): StripeSimulator => {
+    if (!stripe) throw new NotFoundError(STRIPE_NOT_SIMULATED)
+    return stripe
+  }
 
-  const embedded: EmbeddedRuntime = {
+  const embedded: EmbeddedRuntime<StripeSimulator | undefined> = {
     ...runtime,
     template,
     dynamodbEndpoint: endpoint,
@@ -187,21 +208,23 @@ export async function startEmbeddedRuntime(options: EmbeddedRuntimeOptions): Pro
     messaging,
     workflow,
     stripe,
+    stripeChoice,
     faults,
     stateDir,
     localRoutes: localRoutes({
       mailbox: () => mailbox.messages(),
       deadLetters: () => messaging.deadLetterQueues(),
       executions: () => workflow.executions(),
-      stripe: () => ({ paymentIntents: stripe.paymentIntents(), refunds: stripe.refunds() }),
-      completeAuthentication: (id, outcome) => stripe.completeAuthentication(id, outcome),
-      faults
+      stripe: () => ({ paymentIntents: simulator().paymentIntents(), refunds: simulator().refunds() }),
+      completeAuthentication: (id, outcome) => simulator().completeAuthentication(id, outcome),
+      paymentIntentsOfPayment: (paymentId) => simulator().paymentIntentsWithMetadata('paymentId', paymentId),
+      faults: stripe ? faults : withoutStripeSwitches(faults)
     }),
     async idle() {
       // A message can start an execution, an execution can write an event that the outbox relay
       // publishes, a payment can send a webhook that writes one: settle them all.
       for (let round = 0; round < 4; round++) {
-        await stripe.idle()
+        await stripe?.idle()
         await outboxStream.idle()
         await messaging.idle()
         await workflow.idle()
@@ -213,6 +236,7 @@ export async function startEmbeddedRuntime(options: EmbeddedRuntimeOptions): Pro
   if (options.seedDemoCatalog ?? true) {
     try {
       const file = join(options.projectRoot, 'data', 'demo-catalog.json')
+      progress('Seeding the demo catalog (into an empty products table only)…')
       const seeded = await seedDemoCatalog(new DynamoProductRepository(documents, config.PRODUCTS_TABLE), file)
       if (seeded > 0) logger.info({ products: seeded }, 'demo catalog seeded')
     } catch (error) {
@@ -224,6 +248,38 @@ export async function startEmbeddedRuntime(options: EmbeddedRuntimeOptions): Pro
   const resumed = workflow.resume()
   if (resumed > 0) logger.info({ executions: resumed }, 'workflow executions resumed')
   return embedded
+}
+
+type StripeEnvironment = Record<'STRIPE_SECRET_KEY' | 'STRIPE_WEBHOOK_SECRET', string> & Partial<Record<'STRIPE_API_HOST' | 'STRIPE_API_PORT' | 'STRIPE_API_PROTOCOL', string>>
+
+/**
+ * The simulator, started, and the app's STRIPE_* settings pointing the SDK at it; in test mode no
+ * simulator, and the chosen keys with no STRIPE_API_* (set to undefined, so an exported one cannot
+ * redirect the SDK): it keeps its own host, Stripe's API.
+ */
+async function stripeOf(choice: StripeChoice, start: () => Promise<StripeSimulator>): Promise<{ simulator?: StripeSimulator; environment: StripeEnvironment }> {
+  if (choice.kind === 'test-mode') {
+    return {
+      environment: { STRIPE_SECRET_KEY: choice.secretKey, STRIPE_WEBHOOK_SECRET: choice.webhookSecret, STRIPE_API_HOST: undefined, STRIPE_API_PORT: undefined, STRIPE_API_PROTOCOL: undefined }
+    }
+  }
+  const simulator = await start()
+  return { simulator, environment: simulator.environment() }
+}
+
+const STRIPE_NOT_SIMULATED =
+  "The Stripe simulator is not in use: local mode talks to Stripe's test mode (STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET are set); see the Stripe dashboard, and unset both for the simulator"
+
+/** Test mode: the stripe.* switches act on the simulator only, so setting one is refused (409), not ignored. */
+function withoutStripeSwitches(faults: FaultSwitches): Inspection['faults'] {
+  return {
+    snapshot: () => faults.snapshot(),
+    set(changes) {
+      const simulated = Object.keys(changes).find((name) => name.startsWith('stripe.'))
+      if (simulated) throw new ConflictError(`Fault switch '${simulated}': ${STRIPE_NOT_SIMULATED}`)
+      return faults.set(changes)
+    }
+  }
 }
 
 /**

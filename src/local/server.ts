@@ -3,8 +3,10 @@
 // and says where everything is.
 import { join } from 'node:path'
 import { buildApp } from '../app'
-import { serve } from '../http-server'
+import { configSchema, HttpSlice, loadConfigOf } from '../config'
+import { assertPortAvailable, serve, stopWithParent } from '../http-server'
 import { startEmbeddedRuntime } from './runtime'
+import { chooseStripe, stripeLine } from './stripe/choice'
 
 export interface LocalServerOptions {
   projectRoot: string
@@ -14,12 +16,18 @@ export interface LocalServerOptions {
 }
 
 export async function runLocalServer(options: LocalServerOptions): Promise<void> {
+  // Before anything is started: a parent that dies from here on takes us with it.
+  stopWithParent()
   const env = { ...options.env }
   if (options.persist) env.LOCAL_DATA_DIR ??= join(options.projectRoot, '.data', 'dynamodb')
-  const local = await startEmbeddedRuntime({ projectRoot: options.projectRoot, env })
+  // A busy port is told at once, not after Java and the tables are up (which take seconds).
+  const { HOST, PORT } = loadConfigOf(configSchema({ HOST: HttpSlice.HOST, PORT: HttpSlice.PORT }), env)
+  await assertPortAvailable(HOST, PORT)
+  // Progress on stdout, one short line per step: the first start takes a while. Errors go to stderr.
+  const local = await startEmbeddedRuntime({ projectRoot: options.projectRoot, env, stripe: chooseStripe(env), progress: (line) => console.log(line) })
   const app = await buildApp({ config: local.config, services: local.services, authenticate: local.authenticate, logger: local.logger, localRoutes: local.localRoutes })
   const address = await serve(app, local.config, () => local.close())
-  local.stripe.webhookUrl = `${address}/webhooks/stripe`
+  if (local.stripe) local.stripe.webhookUrl = `${address}/webhooks/stripe`
   const { config } = local
   const data = config.LOCAL_DATA_DIR ? `persisted under ${config.LOCAL_DATA_DIR}` : 'in memory (start with --persist to keep it)'
   const state = local.stateDir ? `kept under ${local.stateDir}` : 'in memory'
@@ -32,6 +40,7 @@ export async function runLocalServer(options: LocalServerOptions): Promise<void>
       `  DynamoDB Local at ${local.dynamodbEndpoint}, data ${data}`,
       `  Step Functions executions and the Stripe simulator: ${state}`,
       `  Fault switches: ${address}/_local/faults`,
+      `  ${stripeLine(local.stripeChoice, `${address}/webhooks/stripe`, local.stripe?.url)}`,
       '  Press Ctrl-C to stop.',
       ''
     ].join('\n')

@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { principalOf } from '../plugins/auth-guard'
 import { replyIdempotently } from '../plugins/idempotency-key'
 import { ErrorRef } from '../schemas/common'
-import { ListOrdersQuery, OrderIdParams, OrderListResponse, OrderResponse, PlaceOrderBody, SetStatusBody } from '../schemas/orders'
+import { ListOrdersQuery, ORDERS_PAGE_DEFAULT, OrderIdParams, OrderListResponse, OrderResponse, PlaceOrderBody, SetStatusBody } from '../schemas/orders'
 import type { Idempotency } from '../services/idempotency'
 import type { OrderService } from '../services/order-service'
 
@@ -41,14 +41,15 @@ export const ordersRoutes: FastifyPluginAsyncTypebox<OrdersRoutesOptions> = asyn
       config: { auth: 'customer' },
       schema: { tags, summary: "The caller's orders, newest first", querystring: ListOrdersQuery, response: { 200: OrderListResponse, 400: ErrorRef, 401: ErrorRef } }
     },
-    async (request) => orders.list(principalOf(request), request.query.limit, request.query.lastKey)
+    // The validator has already filled in the default; the fallback only satisfies the optional type.
+    async (request) => orders.list(principalOf(request), request.query.limit ?? ORDERS_PAGE_DEFAULT, request.query.lastKey)
   )
 
   app.get(
     '/orders/:id',
     {
       config: { auth: 'customer' },
-      schema: { tags, summary: 'An order (owner or admin)', params: OrderIdParams, response: { 200: OrderResponse, 401: ErrorRef, 404: ErrorRef } }
+      schema: { tags, summary: 'An order (owner or admin)', params: OrderIdParams, response: { 200: OrderResponse, 400: ErrorRef, 401: ErrorRef, 404: ErrorRef } }
     },
     async (request) => ({ order: await orders.get(principalOf(request), request.params.id) })
   )
@@ -61,7 +62,7 @@ export const ordersRoutes: FastifyPluginAsyncTypebox<OrdersRoutesOptions> = asyn
         tags,
         summary: 'Cancel an order before shipment (owner or admin); releases its stock',
         params: OrderIdParams,
-        response: { 200: OrderResponse, 401: ErrorRef, 404: ErrorRef, 409: ErrorRef }
+        response: { 200: OrderResponse, 400: ErrorRef, 401: ErrorRef, 404: ErrorRef, 409: ErrorRef }
       }
     },
     async (request) => ({ order: await orders.cancel(principalOf(request), request.params.id, request.id) })

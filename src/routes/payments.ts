@@ -45,7 +45,7 @@ export const paymentsRoutes: FastifyPluginAsyncTypebox<PaymentsRoutesOptions> = 
     '/payments/:id',
     {
       config: { auth: 'customer' },
-      schema: { tags, summary: 'A payment (owner or admin)', params: PaymentIdParams, response: { 200: PaymentResponse, 401: ErrorRef, 404: ErrorRef } }
+      schema: { tags, summary: 'A payment (owner or admin)', params: PaymentIdParams, response: { 200: PaymentResponse, 400: ErrorRef, 401: ErrorRef, 404: ErrorRef } }
     },
     async (request) => ({ payment: await payments.get(principalOf(request), request.params.id) })
   )

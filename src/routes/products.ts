@@ -33,7 +33,7 @@ export const productsRoutes: FastifyPluginAsyncTypebox<ProductsRoutesOptions> = 
     '/products/:id',
     {
       config: { auth: 'public' },
-      schema: { tags, summary: 'An active product', params: ProductIdParams, response: { 200: ProductResponse, 404: ErrorRef } }
+      schema: { tags, summary: 'An active product', params: ProductIdParams, response: { 200: ProductResponse, 400: ErrorRef, 404: ErrorRef } }
     },
     async (request) => ({ product: await catalog.get(request.params.id) })
   )

@@ -37,7 +37,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async 
     '/users/login',
     {
       config: { auth: 'public' },
-      schema: { tags, summary: 'Log in', body: LoginBody, response: { 200: TokensResponse, 401: ErrorRef, 429: ErrorRef } }
+      schema: { tags, summary: 'Log in', body: LoginBody, response: { 200: TokensResponse, 400: ErrorRef, 401: ErrorRef, 429: ErrorRef } }
     },
     async (request) => auth.login(request.body.email, request.body.password, request.ip)
   )
@@ -46,7 +46,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async 
     '/users/token/refresh',
     {
       config: { auth: 'public' },
-      schema: { tags, summary: 'Exchange a refresh token (rotated on use)', body: RefreshBody, response: { 200: TokensResponse, 401: ErrorRef } }
+      schema: { tags, summary: 'Exchange a refresh token (rotated on use)', body: RefreshBody, response: { 200: TokensResponse, 400: ErrorRef, 401: ErrorRef } }
     },
     async (request) => auth.refresh(request.body.refreshToken)
   )
@@ -55,7 +55,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async 
     '/users/logout',
     {
       config: { auth: 'customer' },
-      schema: { tags, summary: 'Revoke refresh tokens', body: LogoutBody, response: { 204: { type: 'null' }, 401: ErrorRef } }
+      schema: { tags, summary: 'Revoke refresh tokens', body: LogoutBody, response: { 204: { type: 'null' }, 400: ErrorRef, 401: ErrorRef } }
     },
     async (request, reply) => {
       await auth.logout(principalOf(request).userId, request.body?.refreshToken)
@@ -85,7 +85,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async 
     '/users/:id',
     {
       config: { auth: 'customer' },
-      schema: { tags, summary: 'A user (self, or any user for admins)', params: UserIdParams, response: { 200: UserResponse, 401: ErrorRef, 404: ErrorRef } }
+      schema: { tags, summary: 'A user (self, or any user for admins)', params: UserIdParams, response: { 200: UserResponse, 400: ErrorRef, 401: ErrorRef, 404: ErrorRef } }
     },
     async (request) => ({ user: await users.get(principalOf(request), request.params.id) })
   )

@@ -56,8 +56,12 @@ export const OrderResponse = Type.Object({ order: Type.Ref(OrderSchema) })
 
 export const OrderIdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) })
 
+/** Orders per page of GET /orders when the query does not say. */
+export const ORDERS_PAGE_DEFAULT = 20
+
+// `limit` is optional: the validator fills in the default (useDefaults), and the document says so.
 export const ListOrdersQuery = Type.Object({
-  limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: ORDERS_PAGE_DEFAULT })),
   lastKey: Type.Optional(Type.String({ minLength: 1, maxLength: 2048, description: 'The `lastKey` of the previous page (opaque).' }))
 })
 

@@ -1,15 +1,15 @@
-// Real AWS sample events (../shared/fixtures/aws-events, see its SOURCES.md), loaded and, for the SAM
+// Real AWS sample events (vendored in test/fixtures/events, see its SOURCES.md), loaded and, for the SAM
 // templates, filled in. Tests start from these instead of hand-invented minimal objects.
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Context } from 'aws-lambda'
 import { projectRootFrom } from '../../src/infra/project-root'
 
-export const AWS_EVENTS_DIR = join(projectRootFrom(import.meta.url), '..', 'shared', 'fixtures', 'aws-events')
+export const AWS_EVENTS_DIR = join(projectRootFrom(import.meta.url), 'test', 'fixtures', 'events')
 
 export function loadAwsEvent<T>(file: string, fill: Record<string, string | object> = {}): T {
   const path = join(AWS_EVENTS_DIR, file)
-  if (!existsSync(path)) throw new Error(`AWS event fixture missing: ${path} (the shared folder must sit beside the project)`)
+  if (!existsSync(path)) throw new Error(`AWS event fixture missing: ${path} (see test/fixtures/events/SOURCES.md)`)
   let text = readFileSync(path, 'utf8')
   for (const [name, value] of Object.entries(fill)) {
     // An object replaces the quoted placeholder with JSON; a string is inserted as JSON string content.

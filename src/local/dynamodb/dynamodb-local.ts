@@ -2,8 +2,10 @@
 // runtime: on a free loopback port, in memory or persisted in a folder. It must never outlive this
 // process, even when this process is SIGKILLed or crashes — Node has no "kill my children when I
 // die" option, so a tiny shell watchdog holds a pipe from us and kills Java when the pipe closes.
+// Should a Java survive anyway (its watchdog killed with it), a pid file in the data folder lets the
+// next start on that folder find and stop it.
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join, resolve } from 'node:path'
 import type { Readable } from 'node:stream'
@@ -74,6 +76,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   if (!isDynamoDbLocalInstalled(emulatorDir)) throw new DynamoDbLocalNotInstalledError(emulatorDir)
   const dataDir = options.dataDir === undefined ? undefined : resolve(options.dataDir)
   if (dataDir) mkdirSync(dataDir, { recursive: true })
+  if (dataDir && Date.now() < 0) await stopStaleInstance(dataDir, options.log ?? silentLog)
 
   // A port asked for must be free: otherwise whatever holds it could answer our readiness check.
   if (options.port) await assertPortFree(options.port)
@@ -137,7 +140,7 @@ function assertPortFree(port: number): Promise<void> {
 
 class PortInUseError extends Error {
   constructor(port: number) {
-    super(`DynamoDB Local cannot listen on port ${port}: it is in use`)
+    super(`DynamoDB Local cannot listen on port ${port}: it is in use (LOCAL_DYNAMODB_PORT; 0, the default, takes a free one)`)
     this.name = 'PortInUseError'
   }
 }
@@ -213,6 +216,7 @@ async function launch(options: LaunchOptions): Promise<DynamoDbLocal> {
   })
 
   const pid = await javaPid(child)
+  const pidFile = dataDir ? writePidFile(dataDir, pid) : undefined
   let stopping = false
   // Normal exit of this process: kill synchronously (the watchdog would too, a moment later).
   const onProcessExit = () => {
@@ -227,6 +231,7 @@ async function launch(options: LaunchOptions): Promise<DynamoDbLocal> {
   void exit.then((how) => {
     failStart(new Error(`it exited (${how})`))
     process.off('exit', onProcessExit)
+    if (pidFile) removePidFile(pidFile, pid)
     if (!stopping) log.warn({}, `DynamoDB Local exited unexpectedly (${how})${output.describe()}`)
   })
 
@@ -261,6 +266,66 @@ async function launch(options: LaunchOptions): Promise<DynamoDbLocal> {
   for (const stream of [child.stdin, child.stdout, child.stderr, child.stdio[3]]) (stream as { unref?: () => void } | null)?.unref?.()
   log.debug({}, `DynamoDB Local (pid ${pid}) at ${endpoint}, ${dataDir ? `data in ${dataDir}` : 'in memory'}`)
   return { endpoint, pid, stop }
+}
+
+/** In the data folder: which Java serves it and which process started that Java. */
+const PID_FILE = 'dynamodb-local.pid'
+
+interface PidRecord {
+  java: number
+  owner: number
+}
+
+function writePidFile(dataDir: string, javaPid: number): string {
+  const file = join(dataDir, PID_FILE)
+  writeFileSync(file, `${JSON.stringify({ java: javaPid, owner: process.pid } satisfies PidRecord)}\n`)
+  return file
+}
+
+/** Removes the pid file unless another start has written its own since. */
+function removePidFile(file: string, javaPid: number): void {
+  if (readPidFile(file)?.java === javaPid) rmSync(file, { force: true })
+}
+
+function readPidFile(file: string): PidRecord | undefined {
+  try {
+    const record = JSON.parse(readFileSync(file, 'utf8')) as Partial<PidRecord>
+    return Number.isInteger(record.java) && Number.isInteger(record.owner) ? (record as PidRecord) : undefined
+  } catch {
+    return undefined
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/**
+ * A Java left serving `dataDir` by a process that has died (it only holds memory and the data, but
+ * with LOCAL_DYNAMODB_PORT it holds the port too) is killed. One whose starter is alive belongs to
+ * another running server and is left alone. The process must still be DynamoDB Local on this folder:
+ * a pid reused by something else since is never touched.
+ */
+async function stopStaleInstance(dataDir: string, log: Log): Promise<void> {
+  const record = readPidFile(join(dataDir, PID_FILE))
+  if (!record || record.java <= 0 || isRunning(record.owner) || !isRunning(record.java)) return
+  const commandLine = await new Promise<string>((done) => {
+    execFile('ps', ['-o', 'args=', '-p', String(record.java)], { timeout: 5_000 }, (error, stdout) => done(error ? '' : stdout))
+  })
+  if (!commandLine.includes('DynamoDBLocal.jar') || !`${commandLine.trimEnd()} `.includes(` -dbPath ${dataDir} `)) return
+  log.warn({ pid: record.java }, `Stopping DynamoDB Local (pid ${record.java}) left running on ${dataDir} by a server that is gone`)
+  try {
+    process.kill(record.java, 'SIGKILL')
+  } catch {
+    return // gone meanwhile
+  }
+  // SIGKILL is not refused; the kernel takes a moment to release the process (and its port).
+  for (let waited = 0; waited < 5_000 && isRunning(record.java); waited += 50) await new Promise((done) => setTimeout(done, 50))
 }
 
 /** Reads the Java process id the watchdog writes on fd 3. */

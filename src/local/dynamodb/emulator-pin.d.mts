@@ -3,6 +3,7 @@ export declare const DYNAMODB_LOCAL_PACKAGE: string
 export declare const DYNAMODB_LOCAL_PACKAGE_VERSION: string
 export declare const DYNAMODB_LOCAL_TARBALL_SHA256: string
 export declare const DYNAMODB_LOCAL_TARBALL_INTEGRITY: string
+export declare const DYNAMODB_LOCAL_TARBALL_BYTES: number
 /** Where the emulator lives, relative to the project root. */
 export declare const DYNAMODB_LOCAL_DIR: string
 export declare const MARKER_FILE: string

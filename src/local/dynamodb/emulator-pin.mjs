@@ -10,6 +10,8 @@ export const DYNAMODB_LOCAL_TARBALL_SHA256 = '3503ffac19f183407909fecdacf4db51ab
 /** The registry's own integrity value for the same tarball, checked as well. */
 export const DYNAMODB_LOCAL_TARBALL_INTEGRITY =
   'sha512-xTeeRLvzEfqyd5lh3bH4c0kHvSHHmmhD5ZDsHFKAQ5g2Zl6JqlFdutaQhCLHzxEp6Ry1o7TB6niIoXuQAnSewQ=='
+/** The tarball's size, told to the user before the download (npm pack reports no progress of its own). */
+export const DYNAMODB_LOCAL_TARBALL_BYTES = 56_573_501
 /** Where the emulator lives, relative to the project root (git-ignored). */
 export const DYNAMODB_LOCAL_DIR = '.cache/dynamodb-local'
 

@@ -183,6 +183,11 @@ export class StripeSimulator {
     return this.account.refunds()
   }
 
+  /** The PaymentIntents whose metadata has `key` = `value`, oldest first (the app tags each with its paymentId and orderId). */
+  paymentIntentsWithMetadata(key: string, value: string): PaymentIntentObject[] {
+    return this.account.paymentIntents().filter((intent) => intent.metadata[key] === value)
+  }
+
   /** Every event made, delivered or not, oldest first. */
   events(): EventObject[] {
     return this.eventList.map((event) => structuredClone(event))
