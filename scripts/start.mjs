@@ -19,8 +19,11 @@ await ensureDynamoDbLocal({ log: (line) => console.log(line) })
 const server = path.join(distDir, 'server.js')
 const builtAt = (await stat(server).catch(() => undefined))?.mtimeMs ?? 0
 if (builtAt < (await newestSourceMtime())) {
-  console.log(builtAt ? 'Sources changed since the last build; rebuilding dist/ …' : 'Building dist/ (first start only) …')
-  await build()
+  const started = Date.now()
+  console.log(builtAt ? 'Sources changed since the last build; rebuilding dist/…' : 'Building dist/ (first start only)…')
+  // The bundle size table is for `npm run build`; here one line says it is done.
+  await build({ quiet: true })
+  console.log(`  built in ${((Date.now() - started) / 1000).toFixed(1)} s`)
   // esbuild keeps a service process for further builds; there will be none.
   await esbuild.stop()
 }
@@ -52,15 +55,17 @@ child.on('exit', (code, signal) => {
 
 /**
  * `npm start` runs us through `sh -c`, and a SIGKILLed npm leaves that shell waiting for us: our own
- * parent lives on. So we watch our parent and, under npm, its parent too, and stop the server when
- * either is gone. Needs `ps` (not on Windows, where this is skipped).
+ * parent lives on. So we watch our parent and, when our parent's parent is npm, that one too, and stop
+ * the server when either is gone. (Only npm: a shell above us may end while npm carries on, as under
+ * `nohup npm start &`.) Needs `ps` (not on Windows, where only the parent is watched).
  */
 function watchLaunchers(onGone) {
   const watched = [process.ppid]
   if (process.env.npm_lifecycle_event && process.platform !== 'win32') {
     try {
-      const grandparent = Number(execFileSync('ps', ['-o', 'ppid=', '-p', String(process.ppid)], { encoding: 'utf8' }).trim())
-      if (grandparent > 1) watched.push(grandparent)
+      const ps = (field, pid) => execFileSync('ps', ['-o', `${field}=`, '-p', String(pid)], { encoding: 'utf8' }).trim()
+      const grandparent = Number(ps('ppid', process.ppid))
+      if (grandparent > 1 && /(^|[\s/])npm(-cli\.js)?(\s|$)/.test(ps('args', grandparent))) watched.push(grandparent)
     } catch {
       // no ps: only our parent is watched
     }

@@ -1,16 +1,37 @@
 // `npm start` (scripts/start.mjs → node dist/server.js → DynamoDB Local) leaves nothing behind however
 // its launcher dies: SIGKILL of start.mjs itself, or of the npm above the `sh -c` that runs it. The
-// server shuts down, its Java with it, and the port is free. start.mjs rebuilds dist/ first when a
-// source is newer (a few seconds).
+// server shuts down, its Java with it, and the port is free. It runs in a copy of the project whose
+// dist/ is its own (start.mjs builds it there, a few seconds), so the project's dist/ is never disturbed.
 import t, { type Test } from 'tap'
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
 import { connect } from 'node:net'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { projectRoot } from './helpers/build'
 import { waitUntil } from './helpers/server-process'
 
-const START = join(projectRoot, 'scripts', 'start.mjs')
+/**
+ * The project with its scripts copied (they find the root from their own place) and everything else
+ * linked, except dist/ (built here) and the data folders.
+ */
+function projectCopy(): string {
+  const root = mkdtempSync(join(tmpdir(), 'start-script-'))
+  for (const entry of readdirSync(projectRoot)) {
+    if (['dist', 'scripts', '.git', '.data', '.tap'].includes(entry)) continue
+    symlinkSync(join(projectRoot, entry), join(root, entry))
+  }
+  mkdirSync(join(root, 'scripts'))
+  for (const file of readdirSync(join(projectRoot, 'scripts'))) {
+    if (file.endsWith('.mjs')) copyFileSync(join(projectRoot, 'scripts', file), join(root, 'scripts', file))
+  }
+  return root
+}
+
+const copy = projectCopy()
+// fs.rm removes the links, never what they point to.
+t.teardown(() => rmSync(copy, { recursive: true, force: true }))
+const START = join(copy, 'scripts', 'start.mjs')
 
 /** The direct children of `pid` (pgrep exits 1 when there are none). */
 function childrenOf(pid: number): number[] {
@@ -70,7 +91,7 @@ function accepts(port: number): Promise<boolean> {
  */
 async function killLauncherAndCheck(t: Test, argv: string[], env: Record<string, string>, victim: (launcher: ChildProcess) => number) {
   const launcher = spawn(argv[0] as string, argv.slice(1), {
-    cwd: projectRoot,
+    cwd: copy,
     env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true
@@ -109,8 +130,9 @@ t.test('SIGKILL of start.mjs takes the server and its DynamoDB Local with it', a
 })
 
 t.test('SIGKILL of npm above `sh -c node scripts/start.mjs` does too', async (t) => {
-  // A stand-in for npm: a node process that runs the script through `sh -c`, as npm does, with npm's
-  // variable set; the shell survives its death.
-  const npm = `require('node:child_process').spawn('sh', ['-c', ${JSON.stringify(`"${process.execPath}" "${START}"`)}], { stdio: 'inherit' })`
+  // A stand-in for npm: a node process titled as npm titles itself, that runs the script through
+  // `sh -c` as npm does, with npm's variable set; the shell survives its death.
+  const command = JSON.stringify(`"${process.execPath}" "${START}"`)
+  const npm = `process.title = 'npm start'; require('node:child_process').spawn('sh', ['-c', ${command}], { stdio: 'inherit' })`
   await killLauncherAndCheck(t, [process.execPath, '-e', npm], { npm_lifecycle_event: 'start' }, (launcher) => launcher.pid as number)
 })

@@ -76,7 +76,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   if (!isDynamoDbLocalInstalled(emulatorDir)) throw new DynamoDbLocalNotInstalledError(emulatorDir)
   const dataDir = options.dataDir === undefined ? undefined : resolve(options.dataDir)
   if (dataDir) mkdirSync(dataDir, { recursive: true })
-  if (dataDir && Date.now() < 0) await stopStaleInstance(dataDir, options.log ?? silentLog)
+  if (dataDir) await stopStaleInstance(dataDir, options.log ?? silentLog)
 
   // A port asked for must be free: otherwise whatever holds it could answer our readiness check.
   if (options.port) await assertPortFree(options.port)
