@@ -4,13 +4,11 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import { BcryptWorkerPool } from '../adapters/crypto/bcrypt-worker-pool'
-import { DynamoAttemptCounter } from '../adapters/dynamodb/attempt-counter'
 import { DynamoIdempotencyStore } from '../adapters/dynamodb/idempotency-store'
 import { DynamoProductRepository } from '../adapters/dynamodb/product-repository'
-import { DynamoSessionStore } from '../adapters/dynamodb/session-store'
 import { TableStoreProbe } from '../adapters/dynamodb/table-store-probe'
 import { DynamoUserRepository } from '../adapters/dynamodb/user-repository'
-import { adminEmails, type Config } from '../config'
+import type { Config } from '../config'
 import type { Logger } from '../logger'
 import type { Authenticate } from '../plugins/auth-guard'
 import { bearerAuthenticate } from '../plugins/bearer-authenticate'
@@ -19,17 +17,15 @@ import type { EventBus } from '../ports/event-bus'
 import type { Mailer } from '../ports/mailer'
 import type { PaymentGateway } from '../ports/payment-gateway'
 import type { WorkflowRunner } from '../ports/workflow'
-import { AuthService } from '../services/auth-service'
 import { CatalogService } from '../services/catalog-service'
 import { HealthService } from '../services/health-service'
 import { Idempotency } from '../services/idempotency'
 import type { Services } from '../services/index'
-import { PasswordHasher } from '../services/password-hasher'
 import { UserService } from '../services/user-service'
 import { createWorkers, type Workers } from '../workers/index'
 import { sesMailer, sfnWorkflow, snsEventBus } from './aws-clients'
 import { awsClientOptions, documentClient, orderRepository, outboxEventBus } from './builders'
-import { notificationService, orderSaga, orderService, paymentService, recoverySweeper } from './services'
+import { authService, notificationService, orderSaga, orderService, paymentService, recoverySweeper } from './services'
 import { stripeGateway } from './stripe'
 import { cursorCodec, tokenService } from './tokens'
 
@@ -58,20 +54,7 @@ export function createServices(config: Config, adapters: Adapters, logger: Logge
   const events = outboxEventBus(documents, adapters.eventBus, config, logger)
   const userRepository = new DynamoUserRepository(documents, config.USERS_TABLE, config.OUTBOX_TABLE)
   const cursors = cursorCodec(config)
-  const auth = new AuthService(
-    userRepository,
-    new DynamoSessionStore(documents, config.SESSIONS_TABLE),
-    new DynamoAttemptCounter(documents, config.IDEMPOTENCY_TABLE, config.LOGIN_FAILURE_WINDOW_SECONDS),
-    new PasswordHasher(config.BCRYPT_COST, adapters.bcrypt),
-    tokenService(config),
-    events,
-    {
-      adminEmails: adminEmails(config),
-      userEventsTopicArn: config.USER_EVENTS_TOPIC_ARN,
-      maxFailuresPerAccount: config.LOGIN_MAX_FAILURES_PER_ACCOUNT,
-      maxFailuresPerAddress: config.LOGIN_MAX_FAILURES_PER_ADDRESS
-    }
-  )
+  const auth = authService(documents, userRepository, adapters.bcrypt, tokenService(config), events, config)
   const products = new DynamoProductRepository(documents, config.PRODUCTS_TABLE)
   const orders = orderRepository(documents, config)
   const notifications = notificationService(documents, adapters.mailer, auth, config)

@@ -2,26 +2,22 @@
 // (src/server.ts). It builds the services the routes call and nothing else: no mailer (emails are
 // the workers'), no saga steps, no recovery sweeper.
 import { BcryptWorkerPool } from '../adapters/crypto/bcrypt-worker-pool'
-import { DynamoAttemptCounter } from '../adapters/dynamodb/attempt-counter'
 import { DynamoIdempotencyStore } from '../adapters/dynamodb/idempotency-store'
 import { DynamoProductRepository } from '../adapters/dynamodb/product-repository'
-import { DynamoSessionStore } from '../adapters/dynamodb/session-store'
 import { TableStoreProbe } from '../adapters/dynamodb/table-store-probe'
 import { DynamoUserRepository } from '../adapters/dynamodb/user-repository'
 import type { ApiServices } from '../app'
-import { adminEmails, configSchema, HttpSlice, loadConfigOf, OrdersSlice, OutboxSlice, PaymentsSlice, StripeSlice, TokensSlice, UsersSlice, type Config } from '../config'
+import { configSchema, HttpSlice, loadConfigOf, OrdersSlice, OutboxSlice, PaymentsSlice, StripeSlice, TokensSlice, UsersSlice, type Config } from '../config'
 import { createLogger, type Logger } from '../logger'
 import type { Authenticate } from '../plugins/auth-guard'
 import { bearerAuthenticate } from '../plugins/bearer-authenticate'
-import { AuthService } from '../services/auth-service'
 import { CatalogService } from '../services/catalog-service'
 import { HealthService } from '../services/health-service'
 import { Idempotency } from '../services/idempotency'
-import { PasswordHasher } from '../services/password-hasher'
 import { UserService } from '../services/user-service'
 import { sfnWorkflow, snsEventBus } from './aws-clients'
 import { awsDynamoDb, orderRepository, outboxEventBus, withAwsMode } from './builders'
-import { orderService, paymentService } from './services'
+import { authService, orderService, paymentService } from './services'
 import { stripeGateway } from './stripe'
 import { cursorCodec, tokenService } from './tokens'
 
@@ -42,21 +38,8 @@ export function composeApi(config: ApiConfig, logger: Logger): ApiRuntime {
   const tokens = tokenService(config)
   const cursors = cursorCodec(config)
   const userRepository = new DynamoUserRepository(documents, config.USERS_TABLE, config.OUTBOX_TABLE)
-  const auth = new AuthService(
-    userRepository,
-    new DynamoSessionStore(documents, config.SESSIONS_TABLE),
-    new DynamoAttemptCounter(documents, config.IDEMPOTENCY_TABLE, config.LOGIN_FAILURE_WINDOW_SECONDS),
-    // Threads start on first use (a login or a registration), not at cold start.
-    new PasswordHasher(config.BCRYPT_COST, new BcryptWorkerPool()),
-    tokens,
-    events,
-    {
-      adminEmails: adminEmails(config),
-      userEventsTopicArn: config.USER_EVENTS_TOPIC_ARN,
-      maxFailuresPerAccount: config.LOGIN_MAX_FAILURES_PER_ACCOUNT,
-      maxFailuresPerAddress: config.LOGIN_MAX_FAILURES_PER_ADDRESS
-    }
-  )
+  // bcrypt threads start on first use (a login or a registration), not at cold start.
+  const auth = authService(documents, userRepository, new BcryptWorkerPool(), tokens, events, config)
   const products = new DynamoProductRepository(documents, config.PRODUCTS_TABLE)
   const orders = orderRepository(documents, config)
   const payments = paymentService(documents, orders, stripeGateway(config), events, config)

@@ -15,6 +15,14 @@ import { OrderSaga } from '../services/order-saga'
 import { OrderService } from '../services/order-service'
 import { PaymentService } from '../services/payment-service'
 import { RecoverySweeper } from '../services/recovery-sweeper'
+import { DynamoAttemptCounter } from '../adapters/dynamodb/attempt-counter'
+import { DynamoSessionStore } from '../adapters/dynamodb/session-store'
+import { adminEmails } from '../config'
+import type { BcryptEngine } from '../ports/bcrypt-engine'
+import type { UserRepository } from '../ports/user-repository'
+import { AuthService } from '../services/auth-service'
+import { PasswordHasher } from '../services/password-hasher'
+import type { TokenService } from '../services/token-service'
 import { processedEvents } from './builders'
 
 export function paymentService(
@@ -92,5 +100,40 @@ export function recoverySweeper(
     parts.payments,
     { orderStateMachineArn: config.ORDER_STATE_MACHINE_ARN, paymentWindowSeconds: config.PAYMENT_WINDOW_SECONDS, graceSeconds: config.RECOVERY_GRACE_SECONDS },
     (error, id) => logger.warn({ err: error, id }, 'recovery sweeper: left for the next run')
+  )
+}
+
+/** The accounts service (registration, login throttling, sessions), the same for the API and the embedded runtime. */
+export function authService(
+  documents: DynamoDBDocumentClient,
+  users: UserRepository,
+  bcrypt: BcryptEngine,
+  tokens: TokenService,
+  events: EventBus,
+  config: Pick<
+    Config,
+    | 'SESSIONS_TABLE'
+    | 'IDEMPOTENCY_TABLE'
+    | 'LOGIN_FAILURE_WINDOW_SECONDS'
+    | 'BCRYPT_COST'
+    | 'ADMIN_EMAILS'
+    | 'USER_EVENTS_TOPIC_ARN'
+    | 'LOGIN_MAX_FAILURES_PER_ACCOUNT'
+    | 'LOGIN_MAX_FAILURES_PER_ADDRESS'
+  >
+): AuthService {
+  return new AuthService(
+    users,
+    new DynamoSessionStore(documents, config.SESSIONS_TABLE),
+    new DynamoAttemptCounter(documents, config.IDEMPOTENCY_TABLE, config.LOGIN_FAILURE_WINDOW_SECONDS),
+    new PasswordHasher(config.BCRYPT_COST, bcrypt),
+    tokens,
+    events,
+    {
+      adminEmails: adminEmails(config),
+      userEventsTopicArn: config.USER_EVENTS_TOPIC_ARN,
+      maxFailuresPerAccount: config.LOGIN_MAX_FAILURES_PER_ACCOUNT,
+      maxFailuresPerAddress: config.LOGIN_MAX_FAILURES_PER_ADDRESS
+    }
   )
 }
