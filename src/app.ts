@@ -8,8 +8,9 @@ import { corsOrigins, type Config } from './config'
 import { authGuardPlugin, type Authenticate } from './plugins/auth-guard'
 import { correlationIdFor, correlationIdPlugin } from './plugins/correlation-id'
 import { DOCS_PREFIX, docsPlugin } from './plugins/docs'
-import { errorHandlerPlugin } from './plugins/error-handler'
+import { clientErrorHandlerFor, errorHandlerPlugin, frameworkErrorHandler } from './plugins/error-handler'
 import { idempotencyKeyPlugin } from './plugins/idempotency-key'
+import { jsonBodyPlugin } from './plugins/json-body'
 import { lazyChildLoggerFactory } from './plugins/lazy-request-logger'
 import { buildValidator } from './plugins/validator-compiler'
 import { healthRoutes } from './routes/health'
@@ -23,6 +24,7 @@ import { AdminProductSchema, ProductSchema } from './schemas/products'
 import { OrderSchema } from './schemas/orders'
 import { PaymentSchema } from './schemas/payments'
 import { UserSchema } from './schemas/users'
+import { SERVER_LIMITS, serverLimitOptions, type ServerLimits } from './server-limits'
 import type { Services } from './services/index'
 
 /** The services the routes call (the API's composition root builds only these). */
@@ -36,6 +38,8 @@ export interface AppOptions {
   localRoutes?: FastifyPluginAsync
   /** The process logger (src/logger.ts); request logs are its children. */
   logger: FastifyBaseLogger
+  /** Socket timeouts of the listening server (src/server-limits.ts); tests shorten them. */
+  serverLimits?: Partial<ServerLimits>
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
@@ -47,6 +51,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     requestIdHeader: false,
     logController: new LogController({ requestIdLogLabel: 'correlationId' }),
     bodyLimit: 256 * 1024,
+    ...serverLimitOptions({ ...SERVER_LIMITS, ...options.serverLimits }),
+    // Errors before routing and from Node's HTTP parser, in the error shape (src/plugins/error-handler.ts).
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler: clientErrorHandlerFor(options.logger),
     schemaController: { compilersFactory: { buildValidator } }
   }).withTypeProvider<TypeBoxTypeProvider>()
 
@@ -58,6 +66,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addSchema(PaymentSchema)
   await app.register(correlationIdPlugin)
   await app.register(errorHandlerPlugin)
+  await app.register(jsonBodyPlugin)
   await app.register(idempotencyKeyPlugin)
   await app.register(authGuardPlugin, { authenticate: options.authenticate, publicPrefixes: [DOCS_PREFIX], publicRoutes: ['OPTIONS *'] })
   const origins = corsOrigins(config)

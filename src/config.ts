@@ -133,19 +133,29 @@ export const UsersSlice = {
   SESSIONS_TABLE: Type.String({ minLength: 1 }),
   /** SNS topic the user events are published to (registration: the verification email). */
   USER_EVENTS_TOPIC_ARN: Type.String({ minLength: 1 }),
-  /** Login failures are counted in the idempotency table. */
+  /** Login failures, registrations and known login addresses are counted in the idempotency table. */
   IDEMPOTENCY_TABLE: HttpSlice.IDEMPOTENCY_TABLE,
   OUTBOX_TABLE: OutboxSlice.OUTBOX_TABLE,
   /** bcrypt cost factor; tests lower it through this variable only. */
   BCRYPT_COST: Type.Integer({ minimum: 4, maximum: 15, default: 12 }),
   /** Comma-separated emails that get the admin role once verified. */
   ADMIN_EMAILS: Type.String({ default: '' }),
-  /** Failed logins allowed per account in one window before 429 (counted in DynamoDB, shared by every instance). */
+  /**
+   * Failed logins allowed per account in a sliding window before 429 (counted in DynamoDB before
+   * bcrypt runs, shared by every instance; a success resets it). An address that logged into the
+   * account in the last 30 days has a limit of its own, so others cannot lock the owner out.
+   */
   LOGIN_MAX_FAILURES_PER_ACCOUNT: Type.Integer({ minimum: 1, default: 5 }),
-  /** Failed logins allowed per client address in one window before 429. */
+  /** Failed logins allowed per client address in a sliding window before 429. */
   LOGIN_MAX_FAILURES_PER_ADDRESS: Type.Integer({ minimum: 1, default: 50 }),
-  /** Length of the failed-login window. */
-  LOGIN_FAILURE_WINDOW_SECONDS: Type.Integer({ minimum: 1, default: 900 })
+  /** Length of the failed-login sliding window. */
+  LOGIN_FAILURE_WINDOW_SECONDS: Type.Integer({ minimum: 1, default: 900 }),
+  /** Registration attempts allowed per client address in a sliding window before 429 (shared by every instance). */
+  REGISTER_MAX_PER_ADDRESS: Type.Integer({ minimum: 1, default: 20 }),
+  /** Registration attempts allowed per email address (each may send it a verification email) in a sliding window before 429. */
+  REGISTER_MAX_PER_EMAIL: Type.Integer({ minimum: 1, default: 3 }),
+  /** Length of the registration sliding window. */
+  REGISTER_WINDOW_SECONDS: Type.Integer({ minimum: 1, default: 3600 })
 }
 
 /** Emails (NotificationService over SES); events handled once, recorded in the idempotency table. */

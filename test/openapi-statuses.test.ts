@@ -25,7 +25,7 @@ interface RouteFacts {
 // Statuses that only the route's handler and services can produce, found by reading them (a service
 // throwing ConflictError → 409, etc.): what static derivation cannot see. Keys must name real routes.
 const FROM_SERVICES: Record<string, Record<number, string>> = {
-  'POST /users/register': { 409: 'the email is already registered' },
+  'POST /users/register': { 409: 'the email is already registered', 429: 'too many registrations from the address or for the email (AuthService.register)' },
   'POST /users/login': { 401: 'wrong email or password', 429: 'too many failed attempts (AuthService.login)' },
   'POST /users/token/refresh': { 401: 'an invalid, expired or already rotated refresh token' },
   'POST /users/verify-email': { 400: 'an invalid or expired verification token' },

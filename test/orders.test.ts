@@ -16,15 +16,15 @@ t.test('happy path: priced from the catalog, reserved, paid, confirmed, stock co
   const tee = await shop.createProduct({ name: 'Tee', price: 2000, stock: 5 })
   const customer = await shop.customer()
 
-  const placed = await shop.place(
-    customer.token,
-    [
-      { productId: mug.id, quantity: 1, price: 1 } as { productId: string; quantity: number },
-      { productId: tee.id, quantity: 2 },
-      { productId: mug.id, quantity: 1 }
-    ],
-    { total: 1, currency: 'eur' }
-  )
+  // Prices, totals and currencies are not the client's to send: refused (400), never stored.
+  const priced = await shop.place(customer.token, [{ productId: mug.id, quantity: 1, price: 1 } as { productId: string; quantity: number }])
+  t.equal(priced.statusCode, 400)
+  t.equal((await shop.place(customer.token, [{ productId: mug.id, quantity: 1 }], { total: 1, currency: 'eur' })).statusCode, 400)
+  const placed = await shop.place(customer.token, [
+    { productId: mug.id, quantity: 1 },
+    { productId: tee.id, quantity: 2 },
+    { productId: mug.id, quantity: 1 }
+  ])
   t.equal(placed.statusCode, 201)
   const order = placed.body.order as Record<string, unknown>
   t.equal(order.status, 'pending')
@@ -32,7 +32,7 @@ t.test('happy path: priced from the catalog, reserved, paid, confirmed, stock co
   t.same(order.items, [
     { productId: mug.id, name: 'Mug', unitPrice: 1250, quantity: 2, lineTotal: 2500 },
     { productId: tee.id, name: 'Tee', unitPrice: 2000, quantity: 2, lineTotal: 4000 }
-  ], 'duplicate lines merged; client prices ignored')
+  ], 'duplicate lines merged, priced from the catalog')
   t.equal(order.total, 6500)
   t.notOk('paymentTaskToken' in order || 'reservation' in order, 'saga internals stay inside')
 

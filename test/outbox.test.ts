@@ -74,7 +74,7 @@ t.test('the stream relay: a failed publish is a partial batch failure from that 
   const { runtime, outbox, faults } = await setup(t)
   const customer = uniqueEmail('relay')
   await faults({ 'events.publish': 'fail' })
-  const registered = await runtime.services.auth.register({ email: customer, password: 'correct horse battery', firstName: 'A', lastName: 'B' }, 'corr-relay')
+  const registered = await runtime.services.auth.register({ email: customer, password: 'correct horse battery', firstName: 'A', lastName: 'B' }, 'corr-relay', '127.0.0.1')
   await runtime.idle()
   const [stored] = (await outbox()).filter((entry) => entry.event.eventType === 'USER_CREATED' && entry.event.data.userId === registered.id)
   t.ok(stored, 'USER_CREATED stored with the account')

@@ -94,12 +94,20 @@ async function listAll(app: FastifyInstance, limit: number) {
 
 t.test('admin create → 201 admin shape; public get and list show only the public fields', async (t) => {
   const s = await shop(t)
+  // reserved/available are the server's: a client cannot set them (unknown fields are refused).
+  const forged = await s.app.inject({
+    method: 'POST',
+    url: '/products',
+    headers: s.admin,
+    payload: { name: 'Burr grinder', description: 'Conical burrs.', price: 12900, currency: 'usd', stock: 35, reserved: 30, available: 999 }
+  })
+  t.equal(forged.statusCode, 400)
+  t.match(forged.json().message, /unknown property "reserved"/)
   const res = await s.app.inject({
     method: 'POST',
     url: '/products',
     headers: s.admin,
-    // reserved/available are the server's: a client cannot set them.
-    payload: { name: '  Burr grinder ', description: 'Conical burrs.', price: 12900, currency: 'usd', stock: 35, reserved: 30, available: 999 }
+    payload: { name: '  Burr grinder ', description: 'Conical burrs.', price: 12900, currency: 'usd', stock: 35 }
   })
   t.equal(res.statusCode, 201)
   const { product } = res.json()

@@ -241,6 +241,30 @@ t.test('parseWebhook refuses a bad signature, a tampered body, an old signature 
   t.equal(gateway.parseWebhook(payload, recent).type, 'payment_intent.succeeded')
 })
 
+// Found by test/fuzz.test.ts: before, each of these answered 500 (a TypeError, or DynamoDB refusing the id as a key).
+t.test('parseWebhook refuses a correctly signed body that is not a readable event', async (t) => {
+  const secret = 'whsec_malformed'
+  const gateway = createStripeGateway({ secretKey: 'sk_test_gateway', webhookSecret: secret })
+  const intent = { id: 'pi_1', object: 'payment_intent', status: 'succeeded', amount: 1, currency: 'usd', metadata: { paymentId: 'pay_1' } }
+  const malformed: Array<[string, unknown]> = [
+    ['null', null],
+    ['no data', { id: 'evt_1', type: 'payment_intent.succeeded' }],
+    ['data.object null', { id: 'evt_1', type: 'payment_intent.succeeded', data: { object: null } }],
+    ['an id of 5,000 characters', { id: 'e'.repeat(5_000), type: 'payment_intent.succeeded', data: { object: intent } }],
+    ['an empty id', { id: '', type: 'payment_intent.succeeded', data: { object: intent } }],
+    ['a numeric id', { id: 1, type: 'payment_intent.succeeded', data: { object: intent } }],
+    ['no type', { id: 'evt_1', data: { object: intent } }],
+    ['metadata not an object', { id: 'evt_1', type: 'payment_intent.succeeded', data: { object: { ...intent, metadata: 'x' } } }]
+  ]
+  for (const [name, event] of malformed) {
+    const payload = JSON.stringify(event)
+    t.throws(() => gateway.parseWebhook(payload, Stripe.webhooks.generateTestHeaderString({ payload, secret })), WebhookSignatureError, name)
+  }
+  const payload = JSON.stringify({ id: 'evt_1', type: 'payment_intent.succeeded', data: { object: { ...intent, metadata: { paymentId: { S: 'x' }, orderId: 'o_1' } } } })
+  const event = gateway.parseWebhook(payload, Stripe.webhooks.generateTestHeaderString({ payload, secret }))
+  t.same(event.payment?.metadata, { orderId: 'o_1' }, 'metadata values that are not strings are dropped')
+})
+
 t.test('duplicateWebhooks delivers each event n times, with the same event id', async (t) => {
   const { simulator, gateway, events } = await setup(t, { duplicateWebhooks: 3 })
   await gateway.createPayment(payment())

@@ -16,12 +16,14 @@ import { OrderService } from '../services/order-service'
 import { PaymentService } from '../services/payment-service'
 import { RecoverySweeper } from '../services/recovery-sweeper'
 import { DynamoAttemptCounter } from '../adapters/dynamodb/attempt-counter'
+import { DynamoKnownAddresses } from '../adapters/dynamodb/known-addresses'
 import { DynamoSessionStore } from '../adapters/dynamodb/session-store'
 import { adminEmails } from '../config'
 import type { BcryptEngine } from '../ports/bcrypt-engine'
 import type { UserRepository } from '../ports/user-repository'
 import { AuthService } from '../services/auth-service'
 import { PasswordHasher } from '../services/password-hasher'
+import { RateLimiter } from '../services/rate-limiter'
 import type { TokenService } from '../services/token-service'
 import { processedEvents } from './builders'
 
@@ -103,6 +105,9 @@ export function recoverySweeper(
   )
 }
 
+/** How long an address that logged into an account keeps its own failed-login limit there. */
+const KNOWN_ADDRESS_TTL_SECONDS = 30 * 86_400
+
 /** The accounts service (registration, login throttling, sessions), the same for the API and the embedded runtime. */
 export function authService(
   documents: DynamoDBDocumentClient,
@@ -120,20 +125,32 @@ export function authService(
     | 'USER_EVENTS_TOPIC_ARN'
     | 'LOGIN_MAX_FAILURES_PER_ACCOUNT'
     | 'LOGIN_MAX_FAILURES_PER_ADDRESS'
+    | 'REGISTER_MAX_PER_ADDRESS'
+    | 'REGISTER_MAX_PER_EMAIL'
+    | 'REGISTER_WINDOW_SECONDS'
   >
 ): AuthService {
   return new AuthService(
     users,
     new DynamoSessionStore(documents, config.SESSIONS_TABLE),
-    new DynamoAttemptCounter(documents, config.IDEMPOTENCY_TABLE, config.LOGIN_FAILURE_WINDOW_SECONDS),
+    {
+      login: new RateLimiter(
+        new DynamoAttemptCounter(documents, config.IDEMPOTENCY_TABLE, config.LOGIN_FAILURE_WINDOW_SECONDS),
+        'login',
+        { account: config.LOGIN_MAX_FAILURES_PER_ACCOUNT, address: config.LOGIN_MAX_FAILURES_PER_ADDRESS },
+        'Too many failed login attempts. Try again later.'
+      ),
+      register: new RateLimiter(
+        new DynamoAttemptCounter(documents, config.IDEMPOTENCY_TABLE, config.REGISTER_WINDOW_SECONDS),
+        'register',
+        { address: config.REGISTER_MAX_PER_ADDRESS, email: config.REGISTER_MAX_PER_EMAIL },
+        'Too many registration attempts. Try again later.'
+      ),
+      knownAddresses: new DynamoKnownAddresses(documents, config.IDEMPOTENCY_TABLE, KNOWN_ADDRESS_TTL_SECONDS)
+    },
     new PasswordHasher(config.BCRYPT_COST, bcrypt),
     tokens,
     events,
-    {
-      adminEmails: adminEmails(config),
-      userEventsTopicArn: config.USER_EVENTS_TOPIC_ARN,
-      maxFailuresPerAccount: config.LOGIN_MAX_FAILURES_PER_ACCOUNT,
-      maxFailuresPerAddress: config.LOGIN_MAX_FAILURES_PER_ADDRESS
-    }
+    { adminEmails: adminEmails(config), userEventsTopicArn: config.USER_EVENTS_TOPIC_ARN }
   )
 }

@@ -1,4 +1,6 @@
 // The user as the domain sees it. `UserRecord` (with the password hash) never leaves the services.
+import { ValidationError } from './errors'
+
 export const ROLES = ['customer', 'admin'] as const
 export type Role = (typeof ROLES)[number]
 
@@ -24,9 +26,15 @@ export interface UserRecord extends User {
   passwordHash: string
 }
 
-/** Emails are compared and stored trimmed and lower-cased. */
+/**
+ * Emails are compared and stored trimmed and lower-cased. One of only whitespace (spaces, tabs, NBSP,
+ * U+3000: everything `trim` removes) is refused here, on every path that takes an email: trimmed to
+ * "" it would reach DynamoDB as an empty key, which it rejects (a 500).
+ */
 export function normaliseEmail(email: string): string {
-  return email.trim().toLowerCase()
+  const normalised = email.trim().toLowerCase()
+  if (normalised === '') throw new ValidationError('Email must not be blank.', { field: 'email' })
+  return normalised
 }
 
 /** The public view of a user record: everything but the password hash. */

@@ -28,9 +28,9 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async 
     '/users/register',
     {
       config: { auth: 'public' },
-      schema: { tags, summary: 'Create an account', body: RegisterBody, response: { 201: UserResponse, 400: ErrorRef, 409: ErrorRef } }
+      schema: { tags, summary: 'Create an account', body: RegisterBody, response: { 201: UserResponse, 400: ErrorRef, 409: ErrorRef, 429: ErrorRef } }
     },
-    async (request, reply) => reply.code(201).send({ user: await auth.register(request.body, request.id) })
+    async (request, reply) => reply.code(201).send({ user: await auth.register(request.body, request.id, request.ip) })
   )
 
   app.post(
@@ -55,7 +55,12 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async 
     '/users/logout',
     {
       config: { auth: 'customer' },
-      schema: { tags, summary: 'Revoke refresh tokens', body: LogoutBody, response: { 204: { type: 'null' }, 400: ErrorRef, 401: ErrorRef } }
+      schema: { tags, summary: 'Revoke refresh tokens', body: LogoutBody, response: { 204: { type: 'null' }, 400: ErrorRef, 401: ErrorRef } },
+      // The body is optional (the bearer says who logs out): none, or an empty one, is `{}`.
+      preValidation: (request, _reply, done) => {
+        request.body ??= {}
+        done()
+      }
     },
     async (request, reply) => {
       await auth.logout(principalOf(request).userId, request.body?.refreshToken)

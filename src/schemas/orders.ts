@@ -7,23 +7,29 @@ export const OrderStatusSchema = literalUnion(ORDER_STATUSES)
 
 const Text = (maxLength: number) => Type.String({ minLength: 1, maxLength, pattern: '\\S' })
 
-export const ShippingAddressSchema = Type.Object({
-  street: Text(200),
-  city: Text(100),
-  postalCode: Text(20),
-  country: Type.String({ pattern: '^[A-Z]{2}$', description: 'ISO 3166-1 alpha-2 code, e.g. US.' })
-})
+// Request bodies refuse unknown properties (additionalProperties: false): what is sent is stored, so
+// an unknown field would be kept in the order as sent, and keys DynamoDB cannot store ("" or a 70 KB
+// name) would fail the write with a 500.
+export const ShippingAddressSchema = Type.Object(
+  {
+    street: Text(200),
+    city: Text(100),
+    postalCode: Text(20),
+    country: Type.String({ pattern: '^[A-Z]{2}$', description: 'ISO 3166-1 alpha-2 code, e.g. US.' })
+  },
+  { additionalProperties: false }
+)
 
 export const PlaceOrderBody = Type.Object({
   items: Type.Array(
     Type.Object({
       productId: Type.String({ minLength: 1, maxLength: 64 }),
       quantity: Type.Integer({ minimum: 1, maximum: MAX_QUANTITY })
-    }),
-    { minItems: 1, maxItems: MAX_LINES, description: 'Prices come from the catalog; any price sent here is ignored.' }
+    }, { additionalProperties: false }),
+    { minItems: 1, maxItems: MAX_LINES, description: 'Prices come from the catalog: a line is a product and a quantity, nothing else.' }
   ),
   shippingAddress: ShippingAddressSchema
-})
+}, { additionalProperties: false })
 export type PlaceOrderBody = Static<typeof PlaceOrderBody>
 
 export const OrderSchema = Type.Object(
@@ -71,4 +77,4 @@ export const OrderListResponse = Type.Object({
   lastKey: Type.Optional(Type.String())
 })
 
-export const SetStatusBody = Type.Object({ status: OrderStatusSchema })
+export const SetStatusBody = Type.Object({ status: OrderStatusSchema }, { additionalProperties: false })

@@ -12,7 +12,7 @@ export const PayBody = Type.Object({
   paymentMethodId: Type.String({ minLength: 1, maxLength: 255, description: 'A Stripe PaymentMethod id, e.g. pm_card_visa in test mode.' }),
   amount: Type.Optional(Type.Integer({ minimum: 0, description: 'Optional check: must equal the order total (minor units). The charged amount always comes from the order.' })),
   currency: Type.Optional(Type.String({ pattern: '^[a-z]{3}$', description: 'Optional check: must equal the order currency.' }))
-})
+}, { additionalProperties: false })
 
 export const PaymentResultSchema = Type.Object({
   paymentId: Type.String(),
@@ -59,7 +59,7 @@ export const PaymentResponse = Type.Object({ payment: Type.Ref(PaymentSchema) })
 export const RefundBody = Type.Object({
   amount: Type.Integer({ minimum: 1, description: 'Minor units; at most what is left to refund.' }),
   reason: Type.String({ minLength: 1, maxLength: 500, pattern: '\\S' })
-})
+}, { additionalProperties: false })
 
 export const RefundResponse = Type.Object({ refund: RefundSchema })
 export const PaymentIdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) })

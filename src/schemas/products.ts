@@ -45,7 +45,7 @@ export const CreateProductBody = Type.Object({
   currency: Currency,
   stock: Stock,
   active: Type.Optional(Type.Boolean({ default: true, description: Active.description }))
-})
+}, { additionalProperties: false })
 export type CreateProductBody = Static<typeof CreateProductBody>
 
 export const UpdateProductBody = Type.Object(
@@ -57,7 +57,7 @@ export const UpdateProductBody = Type.Object(
     stock: Type.Optional(Stock),
     active: Type.Optional(Active)
   },
-  { minProperties: 1 }
+  { minProperties: 1, additionalProperties: false }
 )
 export type UpdateProductBody = Static<typeof UpdateProductBody>
 

@@ -27,20 +27,20 @@ export const RegisterBody = Type.Object({
   password: Type.String({ minLength: 8, maxLength: 512, description: '8 characters to 72 bytes in UTF-8' }),
   firstName: Name,
   lastName: Name
-})
+}, { additionalProperties: false })
 export type RegisterBody = Static<typeof RegisterBody>
 
 export const LoginBody = Type.Object({
   email: Type.String({ minLength: 1, maxLength: 254 }),
   password: Type.String({ minLength: 1, maxLength: 512 })
-})
+}, { additionalProperties: false })
 export type LoginBody = Static<typeof LoginBody>
 
-export const RefreshBody = Type.Object({ refreshToken: Type.String({ minLength: 1, maxLength: 4096 }) })
+export const RefreshBody = Type.Object({ refreshToken: Type.String({ minLength: 1, maxLength: 4096 }) }, { additionalProperties: false })
 export const LogoutBody = Type.Object({
   refreshToken: Type.Optional(Type.String({ minLength: 1, maxLength: 4096, description: 'Revoke only this session; omit to revoke all.' }))
-})
-export const VerifyEmailBody = Type.Object({ token: Type.String({ minLength: 1, maxLength: 4096 }) })
+}, { additionalProperties: false, description: 'Optional: no body (or an empty one) revokes every session of the caller.' })
+export const VerifyEmailBody = Type.Object({ token: Type.String({ minLength: 1, maxLength: 4096 }) }, { additionalProperties: false })
 
 export const UserResponse = Type.Object({ user: Type.Ref(UserSchema) })
 

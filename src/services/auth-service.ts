@@ -4,12 +4,13 @@
 import { randomUUID } from 'node:crypto'
 import { TooManyRequestsError, UnauthorizedError, ValidationError } from '../domain/errors'
 import { normaliseEmail, publicUser, type Principal, type Role, type User } from '../domain/user'
-import type { AttemptCounter } from '../ports/attempt-counter'
 import type { EventBus } from '../ports/event-bus'
+import type { KnownAddresses } from '../ports/known-addresses'
 import type { SessionStore } from '../ports/session-store'
 import type { UserRepository } from '../ports/user-repository'
 import { EventType, newEvent } from './events'
 import { PASSWORD_MAX_BYTES, PasswordHasher } from './password-hasher'
+import type { RateLimiter } from './rate-limiter'
 import type { TokenService } from './token-service'
 
 export interface Registration {
@@ -29,26 +30,38 @@ export interface LoginResult {
 export interface AuthSettings {
   adminEmails: Set<string>
   userEventsTopicArn: string
-  maxFailuresPerAccount: number
-  maxFailuresPerAddress: number
+}
+
+/** Rate limits: failed logins per account and per client address; registrations per address and per email. */
+export interface AuthLimits {
+  login: RateLimiter<'account' | 'address'>
+  register: RateLimiter<'address' | 'email'>
+  /** Addresses that logged into an account lately: they get their own per-account limit (see reserveLogin). */
+  knownAddresses: KnownAddresses
 }
 
 const INVALID_CREDENTIALS = 'Invalid email or password.'
+
+/** The per-account login counter of an account's known address (kept apart from the shared one). */
+const knownAddressAccount = (email: string, address: string) => `${email}#from#${address}`
 
 export class AuthService {
   constructor(
     private readonly users: UserRepository,
     private readonly sessions: SessionStore,
-    private readonly failures: AttemptCounter,
+    private readonly limits: AuthLimits,
     private readonly passwords: PasswordHasher,
     private readonly tokens: TokenService,
     private readonly events: EventBus,
     private readonly settings: AuthSettings
   ) {}
 
-  async register(input: Registration, correlationId: string): Promise<User> {
+  async register(input: Registration, correlationId: string, clientAddress: string): Promise<User> {
     PasswordHasher.assertAcceptable(input.password)
     const email = normaliseEmail(input.email)
+    // Every well-formed attempt counts, taken or not: each success sends an email to an address the
+    // caller chose, and each 409 answers whether an account exists.
+    await this.limits.register.acquire({ address: clientAddress, email })
     const now = new Date().toISOString()
     const record = {
       id: randomUUID(),
@@ -71,27 +84,37 @@ export class AuthService {
 
   async login(emailInput: string, password: string, clientAddress: string): Promise<LoginResult> {
     const email = normaliseEmail(emailInput)
-    const accountKey = `login#account#${email}`
-    const addressKey = `login#address#${clientAddress}`
-    const [account, address] = await Promise.all([this.failures.current(accountKey), this.failures.current(addressKey)])
-    if (account.count >= this.settings.maxFailuresPerAccount || address.count >= this.settings.maxFailuresPerAddress) {
-      const retryAfter = Math.max(
-        account.count >= this.settings.maxFailuresPerAccount ? account.resetsInSeconds : 0,
-        address.count >= this.settings.maxFailuresPerAddress ? address.resetsInSeconds : 0
-      )
-      throw new TooManyRequestsError('Too many failed login attempts. Try again later.', retryAfter)
-    }
+    // Reserved before bcrypt, atomically: concurrent guesses cannot all pass a check made before any
+    // of them counted. A success gives its reservations back (below).
+    const attempt = await this.reserveLogin(email, clientAddress)
 
     const user = await this.users.findByEmail(email)
     // bcrypt ignores bytes past 72: a longer password must not match its 72-byte prefix.
     const tooLong = Buffer.byteLength(password, 'utf8') > PASSWORD_MAX_BYTES
     const matched = await this.passwords.matches(password, tooLong ? undefined : user?.passwordHash)
-    if (!matched || !user) {
-      await Promise.all([this.failures.increment(accountKey), this.failures.increment(addressKey)])
-      throw new UnauthorizedError(INVALID_CREDENTIALS)
-    }
-    await this.failures.reset(accountKey)
+    if (!matched || !user) throw new UnauthorizedError(INVALID_CREDENTIALS)
+    await Promise.all([
+      attempt.release('address'),
+      this.limits.login.reset('account', email),
+      this.limits.login.reset('account', knownAddressAccount(email, clientAddress)),
+      this.limits.knownAddresses.remember(email, clientAddress)
+    ])
     return this.startSession(publicUser(user))
+  }
+
+  /**
+   * Lockout as denial of service: anyone can use up an account's failed-login limit. An address that
+   * logged into the account lately then counts its failures on a limit of its own (same size), so the
+   * owner still gets in from there; an attacker gains that many more guesses only from such an address,
+   * and the per-address limit still holds.
+   */
+  private async reserveLogin(email: string, clientAddress: string) {
+    try {
+      return await this.limits.login.acquire({ account: email, address: clientAddress })
+    } catch (error) {
+      if (!(error instanceof TooManyRequestsError) || !(await this.limits.knownAddresses.isKnown(email, clientAddress))) throw error
+      return this.limits.login.acquire({ account: knownAddressAccount(email, clientAddress), address: clientAddress })
+    }
   }
 
   async refresh(refreshToken: string): Promise<LoginResult> {

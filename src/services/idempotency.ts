@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { bodyOfDomainError, statusOfDomainError } from '../domain/error-status'
 import { ConflictError, DomainError, IdempotencyKeyReuseError, ValidationError } from '../domain/errors'
 import { IDEMPOTENCY_KEY_RULE } from '../domain/idempotency-key'
+import { jsonShapeProblem, MAX_JSON_DEPTH } from '../domain/json-shape'
 import type { IdempotencyStore, StoredResponse } from '../ports/idempotency-store'
 
 export type { StoredResponse }
@@ -47,8 +48,15 @@ export function checkIdempotencyKey(key: string): string {
   return key
 }
 
-/** SHA-256 (hex) of the canonical JSON of `request`: object keys sorted, so key order does not matter. */
+/**
+ * SHA-256 (hex) of the canonical JSON of `request`: object keys sorted, so key order does not matter.
+ * The canonical form is built recursively, so the depth is checked first without recursion: a
+ * ValidationError (400) for anything deeper than MAX_JSON_DEPTH, never a stack overflow (500).
+ */
 export function requestFingerprint(request: unknown): string {
+  if (jsonShapeProblem(request, MAX_JSON_DEPTH, false)) {
+    throw new ValidationError(`The request must not be nested more than ${MAX_JSON_DEPTH} levels deep.`, { field: 'body' })
+  }
   const canonical = JSON.stringify(request, (_key, value: unknown) =>
     value !== null && typeof value === 'object' && !Array.isArray(value)
       ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))

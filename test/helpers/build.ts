@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import type { Test } from 'tap'
-import { buildApp } from '../../src/app'
+import { buildApp, type AppOptions } from '../../src/app'
 import { startDynamoDbLocal, type DynamoDbLocal } from '../../src/local/dynamodb/dynamodb-local'
 import { startEmbeddedRuntime, type EmbeddedRuntime } from '../../src/local/runtime'
 import { projectRootFrom } from '../../src/infra/project-root'
@@ -32,6 +32,8 @@ export interface BuildOptions {
   dynamodbEndpoint?: string
   /** Where template.yaml and the state machine's ASL are read from (default: the project). */
   projectRoot?: string
+  /** Socket timeouts when the test makes the app listen (default: the production ones). */
+  serverLimits?: AppOptions['serverLimits']
 }
 
 export interface TestApp {
@@ -60,7 +62,8 @@ export async function build(t: Test, options: BuildOptions = {}): Promise<TestAp
       services: runtime.services,
       authenticate: runtime.authenticate,
       logger: runtime.logger,
-      localRoutes: runtime.localRoutes
+      localRoutes: runtime.localRoutes,
+      serverLimits: options.serverLimits
     })
     await options.extend?.(app)
     await app.ready()

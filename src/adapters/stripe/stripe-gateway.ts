@@ -110,8 +110,27 @@ export class StripeGateway implements PaymentGateway {
       // A signature that matches but a body that is not JSON lands here too: either way, refuse it.
       throw new WebhookSignatureError(`Stripe webhook refused: ${(error as Error).message.split('\n')[0]}`, { cause: error })
     }
+    // Signed with our secret yet not an event we can read (Stripe never sends one, a holder of the
+    // secret could): refused like a bad signature, not a 5xx that Stripe would retry for days.
+    const malformed = malformation(event)
+    if (malformed) throw new WebhookSignatureError(`Stripe webhook refused: ${malformed}`)
     return toWebhookEvent(event)
   }
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value)
+
+/** Why a verified body is not an event of the shape toWebhookEvent reads; undefined when it is. */
+function malformation(event: unknown): string | undefined {
+  if (!isObject(event)) return 'the body is not an event object'
+  // The id is a key of the processed-events table: a short printable string (Stripe's are evt_…).
+  if (typeof event.id !== 'string' || !/^[\x21-\x7e]{1,255}$/.test(event.id)) return 'the event id is not a short printable string'
+  if (typeof event.type !== 'string') return 'the event type is not a string'
+  if (!isObject(event.data) || !isObject(event.data.object)) return 'the event has no data.object'
+  const object = event.data.object
+  if (object.id !== undefined && typeof object.id !== 'string') return 'data.object.id is not a string'
+  if (object.metadata !== undefined && object.metadata !== null && !isObject(object.metadata)) return 'data.object.metadata is not an object'
+  return undefined
 }
 
 function toWebhookEvent(event: Stripe.Event): GatewayWebhookEvent {
@@ -143,7 +162,8 @@ function toPayment(intent: Stripe.PaymentIntent): GatewayPayment {
     status,
     amount: intent.amount,
     currency: intent.currency,
-    metadata: { ...intent.metadata }
+    // Stripe's metadata values are strings; anything else (only a forged event has it) is dropped.
+    metadata: Object.fromEntries(Object.entries(intent.metadata ?? {}).filter((entry): entry is [string, string] => typeof entry[1] === 'string'))
   }
   if (status === 'requires_action' && intent.client_secret) payment.clientSecret = intent.client_secret
   const lastError = intent.last_payment_error
