@@ -13,6 +13,7 @@ import {
   DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
+  QueryCommand,
   type AttributeDefinition,
   type KeySchemaElement
 } from '@aws-sdk/client-dynamodb'
@@ -156,13 +157,38 @@ t.test('tables from template.yaml: keys, indexes and TTL as declared; idempotent
   t.same(await createTablesFromTemplate(client, template, names), created)
   t.same((await client.send(new GetItemCommand({ TableName: tableName('UsersTable'), Key: { email: item.email } }))).Item, item)
 
-  // A template changed since the tables were made (a persisted data folder) is reported, not ignored.
+  // A template that added an index since the tables were made (a persisted data folder): it is added,
+  // and built from the items already there, as a stack update would.
+  const order = { id: { S: 'o1' }, userId: { S: 'u1' }, createdAt: { S: '2026-01-01T00:00:00Z' }, status: { S: 'pending' }, userEmail: { S: 'kept@example.com' } }
+  await client.send(new PutItemCommand({ TableName: tableName('OrdersTable'), Item: order }))
+  const added = structuredClone(template)
+  const addedOrders = added.Resources.OrdersTable?.Properties as unknown as TemplateTable
+  addedOrders.AttributeDefinitions.push({ AttributeName: 'userEmail', AttributeType: 'S' })
+  addedOrders.GlobalSecondaryIndexes?.push({ IndexName: 'byEmail', KeySchema: [{ AttributeName: 'userEmail', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } })
+  t.same(await createTablesFromTemplate(client, added, names), created)
+  const byEmail = await client.send(
+    new QueryCommand({ TableName: tableName('OrdersTable'), IndexName: 'byEmail', KeyConditionExpression: 'userEmail = :email', ExpressionAttributeValues: { ':email': order.userEmail } })
+  )
+  t.same(byEmail.Items?.map((item) => item.id), [order.id], 'the new index holds the items already stored')
+
+  // A stream the template added since (the outbox's) is turned on.
+  const streamless = structuredClone(template)
+  delete (streamless.Resources.OutboxTable?.Properties as unknown as TemplateTable & { StreamSpecification?: unknown }).StreamSpecification
+  const older = resourceNames(streamless, { stackName: 'ddb-older' })
+  await createTablesFromTemplate(client, streamless, older)
+  const before = await client.send(new DescribeTableCommand({ TableName: older.ref('OutboxTable') }))
+  t.notOk(before.Table?.StreamSpecification?.StreamEnabled, 'made without a stream')
+  await createTablesFromTemplate(client, template, older)
+  const after = await client.send(new DescribeTableCommand({ TableName: older.ref('OutboxTable') }))
+  t.same(after.Table?.StreamSpecification, { StreamEnabled: true, StreamViewType: 'KEYS_ONLY' }, 'the stream is on')
+
+  // A template that changed what an existing index is keyed on is reported, not ignored.
   const changed = structuredClone(template)
   const orders = changed.Resources.OrdersTable?.Properties as unknown as TemplateTable
-  orders.AttributeDefinitions.push({ AttributeName: 'userEmail', AttributeType: 'S' })
-  orders.GlobalSecondaryIndexes?.push({ IndexName: 'byEmail', KeySchema: [{ AttributeName: 'userEmail', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } })
+  const byUser = orders.GlobalSecondaryIndexes?.find((index) => index.IndexName === 'byUser')
+  if (byUser) byUser.KeySchema = [{ AttributeName: 'userId', KeyType: 'HASH' }]
   await t.rejects(createTablesFromTemplate(client, changed, names), {
-    message: 'Table ddb-test-orders in the local data differs from template.yaml (index byEmail missing). Delete the local data folder to recreate it.'
+    message: /Table ddb-test-orders in the local data differs from template.yaml \(index byUser key .*\)\. Delete the local data folder to recreate it\./
   })
   const idempotency = structuredClone(template)
   const ttlSpec = (idempotency.Resources.IdempotencyTable?.Properties as unknown as TemplateTable).TimeToLiveSpecification

@@ -1,12 +1,14 @@
 // Creates template.yaml's DynamoDB tables (AWS::DynamoDB::Table) in DynamoDB Local — keys, indexes,
 // billing, streams and TTL as declared there — so local tables cannot drift from the ones on AWS.
-// Tables that already exist (a persisted data folder) are left alone, but a table whose keys,
-// indexes or TTL no longer match the template is reported instead of failing obscurely later.
+// Tables that already exist (a persisted data folder) keep their items; what the template added since
+// (a global secondary index, a stream) is added to them, as a stack update would; a table whose keys,
+// or an index's keys, or TTL no longer match the template is reported instead of failing obscurely later.
 import {
   CreateTableCommand,
   DescribeTableCommand,
   DescribeTimeToLiveCommand,
   ResourceInUseException,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
   type AttributeDefinition,
@@ -88,6 +90,7 @@ async function createTable(client: DynamoDBClient, tableName: string, properties
   const currentTtl = current?.TimeToLiveStatus === 'ENABLED' || current?.TimeToLiveStatus === 'ENABLING' ? current.AttributeName : undefined
 
   if (existed) {
+    await addWhatTheTemplateAdded(client, tableName, properties)
     const { Table: table } = await client.send(new DescribeTableCommand({ TableName: tableName }))
     const drift = schemaDrift(properties, table, wantedTtl, currentTtl)
     if (drift.length) {
@@ -99,6 +102,40 @@ async function createTable(client: DynamoDBClient, tableName: string, properties
   }
   if (wantedTtl && !currentTtl) {
     await client.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: wantedTtl, Enabled: true } }))
+  }
+}
+
+const INDEX_READY_WAIT_MS = 60_000
+
+/**
+ * A persisted table made from an older template gets the global secondary indexes and the stream the
+ * template has since added (DynamoDB backfills a new index from the existing items). One index per
+ * UpdateTable, as DynamoDB requires; each is waited for until ACTIVE (queries fail while it is built).
+ */
+async function addWhatTheTemplateAdded(client: DynamoDBClient, tableName: string, properties: TableProperties): Promise<void> {
+  const describe = async () => (await client.send(new DescribeTableCommand({ TableName: tableName }))).Table
+  const table = await describe()
+  const existing = new Set((table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName))
+  for (const index of properties.GlobalSecondaryIndexes ?? []) {
+    if (existing.has(index.IndexName)) continue
+    await client.send(
+      new UpdateTableCommand({
+        TableName: tableName,
+        AttributeDefinitions: properties.AttributeDefinitions,
+        GlobalSecondaryIndexUpdates: [{ Create: { IndexName: index.IndexName, KeySchema: index.KeySchema, Projection: index.Projection } }]
+      })
+    )
+    const deadline = Date.now() + INDEX_READY_WAIT_MS
+    for (;;) {
+      const status = (await describe())?.GlobalSecondaryIndexes?.find((item) => item.IndexName === index.IndexName)?.IndexStatus
+      if (status === 'ACTIVE') break
+      if (Date.now() > deadline) throw new Error(`Table ${tableName}: index ${index.IndexName} was still ${status ?? 'missing'} after ${INDEX_READY_WAIT_MS / 1000} s`)
+      await new Promise((resolve) => setTimeout(resolve, 200))
+    }
+  }
+  const wanted = properties.StreamSpecification?.StreamViewType
+  if (wanted && !table?.StreamSpecification?.StreamEnabled) {
+    await client.send(new UpdateTableCommand({ TableName: tableName, StreamSpecification: { StreamEnabled: true, StreamViewType: wanted } }))
   }
 }
 
