@@ -7,6 +7,8 @@ export interface BundleSize {
 }
 
 export declare const distDir: string
+/** esbuild options of every Lambda bundle, without entry points and outdir. */
+export declare const lambdaBundleOptions: Record<string, unknown>
 export declare function workerEntries(): Promise<Record<string, string>>
 export declare function build(options?: { quiet?: boolean; outdir?: string }): Promise<BundleSize[]>
 export declare function bundleSizes(dir?: string): Promise<BundleSize[]>

@@ -118,6 +118,21 @@ const common = {
 }
 
 /**
+ * The options of every Lambda bundle (entry points and outdir aside): minified for cold starts, but
+ * keeping function and class names (logged error types, `constructor.name` checks). Exported so the
+ * benchmark's baseline Lambda (bench/baseline/build.mjs) is bundled exactly the same way.
+ */
+export const lambdaBundleOptions = {
+  ...common,
+  minify: true,
+  keepNames: true,
+  // .mjs: deployed as dist/ (template.yaml's CodeUri) without a package.json, Lambda's Node.js
+  // runtime knows these are ES modules only by their extension.
+  outExtension: { '.js': '.mjs' },
+  plugins: [...common.plugins, browserOnlyStubsPlugin()]
+}
+
+/**
  * Builds every bundle into dist/ (emptied first) and writes dist/meta.json, the combined esbuild
  * metafile (inspect it with esbuild's bundle analyzer). Returns the bundles' sizes. `outdir`
  * builds elsewhere instead (test/bundles.test.ts, so it never disturbs a dist/ in use).
@@ -125,23 +140,14 @@ const common = {
 export async function build({ quiet = false, outdir = distDir } = {}) {
   await rm(outdir, { recursive: true, force: true })
   await mkdir(outdir, { recursive: true })
-  // The server is not minified, for readable stack traces; Lambda bundles are, for cold starts, but
-  // keep their function and class names (logged error types, `constructor.name` checks).
+  // The server is not minified, for readable stack traces; Lambda bundles are (lambdaBundleOptions).
   const builds = [
     // bcrypt-worker: the worker-thread file of src/adapters/crypto/bcrypt-worker-pool.ts, which looks
     // for it beside the bundle that runs it (dist/bcrypt-worker.js for the server, .mjs for Lambda).
-    { entryPoints: { server: path.join(root, 'src', 'server.ts'), 'local-server': path.join(root, 'src', 'local', 'server.ts'), 'bcrypt-worker': bcryptWorker }, minify: false },
-    // .mjs: deployed as dist/ (template.yaml's CodeUri) without a package.json, Lambda's Node.js
-    // runtime knows these are ES modules only by their extension.
-    {
-      entryPoints: { lambda: path.join(root, 'src', 'lambda.ts'), 'bcrypt-worker': bcryptWorker, ...(await workerEntries()) },
-      minify: true,
-      keepNames: true,
-      outExtension: { '.js': '.mjs' },
-      plugins: [...common.plugins, browserOnlyStubsPlugin()]
-    }
+    { ...common, entryPoints: { server: path.join(root, 'src', 'server.ts'), 'local-server': path.join(root, 'src', 'local', 'server.ts'), 'bcrypt-worker': bcryptWorker }, minify: false },
+    { ...lambdaBundleOptions, entryPoints: { lambda: path.join(root, 'src', 'lambda.ts'), 'bcrypt-worker': bcryptWorker, ...(await workerEntries()) } }
   ]
-  const results = await Promise.all(builds.map((options) => esbuild.build({ ...common, outdir, ...options })))
+  const results = await Promise.all(builds.map((options) => esbuild.build({ ...options, outdir })))
   const metafile = { inputs: {}, outputs: {} }
   for (const result of results) {
     Object.assign(metafile.inputs, result.metafile.inputs)

@@ -24,15 +24,7 @@ import {
 
 // The pin lives in src/ (the local runtime checks it too, and src/ never imports scripts/); re-exported
 // for the tests and scripts that already take it from here.
-export {
-  DYNAMODB_LOCAL_DIR,
-  DYNAMODB_LOCAL_PACKAGE,
-  DYNAMODB_LOCAL_PACKAGE_VERSION,
-  DYNAMODB_LOCAL_TARBALL_BYTES,
-  DYNAMODB_LOCAL_TARBALL_INTEGRITY,
-  DYNAMODB_LOCAL_TARBALL_SHA256,
-  isDynamoDbLocalInstalled
-}
+export * from '../src/local/dynamodb/emulator-pin.mjs'
 
 const scriptRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 

@@ -1,13 +1,12 @@
 // Bundles the cold-start baseline (bench/baseline/lambda.ts) to .cache/bench/baseline/lambda.mjs with
-// the esbuild settings scripts/build.mjs gives the Lambda bundles (its `common` options plus the
-// Lambda build's minify/keepNames/.mjs), mirrored here because build.mjs does not export them. Its
-// runtime-assets plugin is left out: it only rewrites @fastify/swagger-ui, which the baseline does
-// not use. Outside dist/ so that the project's build neither deletes it nor counts it as ours.
+// exactly the esbuild options scripts/build.mjs gives the Lambda bundles (lambdaBundleOptions).
+// Outside dist/ so that the project's build neither deletes it nor counts it as ours.
 // Usage: node bench/baseline/build.mjs   (bench/platform.ts calls buildBaseline())
 import { readFile, rm, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import * as esbuild from 'esbuild'
+import { lambdaBundleOptions } from '../../scripts/build.mjs'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const root = path.resolve(here, '..', '..')
@@ -17,40 +16,13 @@ export const baselineBundle = path.join(baselineOutDir, 'lambda.mjs')
 /** The issue defines the baseline as having 22 schema-validated routes. */
 const ROUTES = 22
 
-// Same text as scripts/build.mjs's banner: CommonJS inside an ESM bundle needs require/__dirname.
-const banner = [
-  "import { createRequire as __bannerCreateRequire } from 'node:module';",
-  "import { fileURLToPath as __bannerFileURLToPath } from 'node:url';",
-  "import { dirname as __bannerDirname } from 'node:path';",
-  'const require = __bannerCreateRequire(import.meta.url);',
-  'const __filename = __bannerFileURLToPath(import.meta.url);',
-  'const __dirname = __bannerDirname(__filename);'
-].join('\n')
-
 /** Builds the baseline bundle; returns its path and size in bytes (source map not counted). */
 export async function buildBaseline() {
   const source = await readFile(entry, 'utf8')
   const routes = source.match(/\bapp\.(get|post|put|patch|delete)\(/g)?.length ?? 0
   if (routes !== ROUTES) throw new Error(`bench/baseline/lambda.ts declares ${routes} routes; the baseline must have ${ROUTES}`)
   await rm(baselineOutDir, { recursive: true, force: true })
-  await esbuild.build({
-    // scripts/build.mjs `common`:
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    sourcemap: true,
-    banner: { js: banner },
-    outdir: baselineOutDir,
-    metafile: true,
-    logLevel: 'warning',
-    legalComments: 'linked',
-    // scripts/build.mjs Lambda build:
-    entryPoints: { lambda: entry },
-    minify: true,
-    keepNames: true,
-    outExtension: { '.js': '.mjs' }
-  })
+  await esbuild.build({ ...lambdaBundleOptions, entryPoints: { lambda: entry }, outdir: baselineOutDir })
   return { path: baselineBundle, bytes: (await stat(baselineBundle)).size }
 }
 
