@@ -52,6 +52,8 @@ interface ShardCursor {
 
 const DEFAULT_BATCH_SIZE = 100
 const MAX_IDLE_ROUNDS = 50
+/** How often the shard list is read again even if no shard was seen closing. */
+const REDESCRIBE_MS = 10_000
 const RENEW_ITERATOR_ERRORS = new Set(['TrimmedDataAccessException', 'ExpiredIteratorException'])
 
 export async function startStreamSources(options: StreamSourceOptions): Promise<StreamSources> {
@@ -66,12 +68,20 @@ export async function startStreamSources(options: StreamSourceOptions): Promise<
     const streamArn = table.Table?.LatestStreamArn
     if (!streamArn) throw new Error(`Table ${mapping.tableName} has no stream, but function ${mapping.functionId} reads one (add StreamSpecification)`)
     const shards = new Map<string, ShardCursor>()
+    // The shard list changes only when a shard closes and its child opens: describe the stream then
+    // (and now and then as a safety), not on every pass of the loop.
+    let describedAt = Number.NEGATIVE_INFINITY
+    let shardClosed = true
 
     /** One pass over every shard; the number of records delivered. */
     return async function poll(): Promise<number> {
-      const description = await streams.send(new DescribeStreamCommand({ StreamArn: streamArn }))
-      for (const shard of description.StreamDescription?.Shards ?? []) {
-        if (shard.ShardId && !shards.has(shard.ShardId)) shards.set(shard.ShardId, { shardId: shard.ShardId, failures: 0 })
+      if (shardClosed || Date.now() - describedAt > REDESCRIBE_MS) {
+        const description = await streams.send(new DescribeStreamCommand({ StreamArn: streamArn }))
+        for (const shard of description.StreamDescription?.Shards ?? []) {
+          if (shard.ShardId && !shards.has(shard.ShardId)) shards.set(shard.ShardId, { shardId: shard.ShardId, failures: 0 })
+        }
+        describedAt = Date.now()
+        shardClosed = false
       }
       let delivered = 0
       for (const cursor of shards.values()) {
@@ -93,6 +103,7 @@ export async function startStreamSources(options: StreamSourceOptions): Promise<
         const records = page.Records ?? []
         if (records.length === 0) {
           cursor.iterator = page.NextShardIterator ?? ''
+          if (!cursor.iterator) shardClosed = true
           continue
         }
         const failedAt = await deliver(mapping, streamArn, records)
@@ -100,6 +111,7 @@ export async function startStreamSources(options: StreamSourceOptions): Promise<
           if (failedAt !== undefined) options.log.warn({ functionId: mapping.functionId, sequenceNumber: failedAt }, 'stream batch given up after its retries')
           cursor.failures = 0
           cursor.iterator = page.NextShardIterator ?? ''
+          if (!cursor.iterator) shardClosed = true
           delivered += records.length
           continue
         }
