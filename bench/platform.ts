@@ -9,7 +9,7 @@ import { readdir, readFile } from 'node:fs/promises'
 import { join, relative } from 'node:path'
 import { bundleSizes, distDir } from '../scripts/build.mjs'
 import { ensureDynamoDbLocal } from '../scripts/dynamodb-local.mjs'
-import { apiFunctionId, placeholderFunctionEnvironment } from '../src/local/template/placeholder-environment'
+import { apiFunctionId, placeholderFunctionEnvironment, placeholderSecretParameters } from '../src/local/template/placeholder-environment'
 import { projectRootFrom } from '../src/infra/project-root'
 import { loadTemplate, type CloudFormationTemplate } from '../src/local/template/template'
 import { buildBaseline } from './baseline/build.mjs'
@@ -149,7 +149,14 @@ async function throughput({ quick }: BenchmarkOptions, checks: BudgetCheck[]): P
 export async function startColdStartStandIn(): Promise<AwsStandIn> {
   const ordersTable = placeholderFunctionEnvironment(template, apiFunctionId(template), 'bench').ORDERS_TABLE ?? ''
   const pendingOrder = JSON.parse(await readFile(join(root, 'bench', 'events', 'dynamodb-item-pending-order.json'), 'utf8')) as StoredItem
-  return startAwsStandIn({ [ordersTable]: [pendingOrder] })
+  // The secrets every function reads at cold start, by the SSM parameter names its environment gives.
+  const secrets = Object.assign(
+    {},
+    ...Object.entries(template.Resources)
+      .filter(([, resource]) => resource.Type === 'AWS::Serverless::Function')
+      .map(([id]) => placeholderSecretParameters(placeholderFunctionEnvironment(template, id, 'bench')))
+  ) as Record<string, string>
+  return startAwsStandIn({ [ordersTable]: [pendingOrder] }, secrets)
 }
 
 export function functionIdFor(handler: string): string {
@@ -272,8 +279,8 @@ async function coldStarts({ quick, runs: requestedRuns }: BenchmarkOptions, chec
         'the time is from spawn until the response is printed (the process then exits at once). ' +
         '`node -e ""` is timed from spawn to exit. ' +
         `The baseline is \`bench/baseline/lambda.ts\` — Fastify + @fastify/aws-lambda + the DynamoDB document client, 22 TypeBox-validated routes — bundled by bench/baseline/build.mjs with scripts/build.mjs's Lambda settings (minified, keepNames, ESM, sourcemap; ${baseline.bytes} bytes). ` +
-        `Environment: what template.yaml gives each function (the API's for the baseline and \`node -e ""\`; incl. NODE_OPTIONS=${apiEnv.NODE_OPTIONS ?? ''}), placeholder table names and secrets, RUNTIME_MODE=aws, AWS_REGION=${FAKE_REGION} (a region that does not exist), dummy credentials, LOG_LEVEL=warn, ` +
-        'and AWS_ENDPOINT_URL at a stand-in on 127.0.0.1 (bench/lib/aws-stand-in.ts: a DynamoDB holding only the pending order named by the saga event; any other call answered 400): the AWS calls column lists what the first invocation called, and their round trips are in its time. Nothing leaves the machine.',
+        `Environment: what template.yaml gives each function (the API's for the baseline and \`node -e ""\`; incl. NODE_OPTIONS=${apiEnv.NODE_OPTIONS ?? ''}), placeholder table names and SSM parameter names of the secrets, RUNTIME_MODE=aws, AWS_REGION=${FAKE_REGION} (a region that does not exist), dummy credentials, LOG_LEVEL=warn, ` +
+        'and AWS_ENDPOINT_URL at a stand-in on 127.0.0.1 (bench/lib/aws-stand-in.ts: a DynamoDB holding only the pending order named by the saga event, and SSM GetParameters answering placeholder secrets; any other call answered 400): the AWS calls column lists what the first invocation called, and their round trips are in its time. Nothing leaves the machine.',
       '',
       table(
         ['bundle', 'event', 'outcome', 'AWS calls (stand-in)', 'median to response (ms)', 'median to exit (ms)', 'Node bootstrap (ms)', 'import (ms)', 'first invocation (ms)', '× baseline'],
@@ -292,7 +299,7 @@ async function coldStarts({ quick, runs: requestedRuns }: BenchmarkOptions, chec
 function checkOutcome(label: string, sample: ColdStartSample, expectedOutcome: string | undefined, calls: string[]): void {
   const report = sample.report
   if (!report) return
-  const unexpectedCall = calls.find((call) => !call.startsWith('DynamoDB.'))
+  const unexpectedCall = calls.find((call) => !call.startsWith('DynamoDB.') && call !== 'SSM.GetParameters')
   if (unexpectedCall) throw new Error(`${label}: called ${unexpectedCall}, which the stand-in does not answer`)
   if (report.errorType) throw new Error(`${label}: threw ${report.errorType}: ${report.errorMessage}`)
   const result = report.result as { statusCode?: number; batchItemFailures?: unknown[]; outcome?: string } | undefined

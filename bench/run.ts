@@ -15,8 +15,10 @@ import { auth } from './auth'
 import { orders } from './orders'
 import { payments } from './payments'
 import { platform } from './platform'
+import { secrets } from './secrets'
+import { metrics } from './metrics'
 
-const BENCHMARKS: Benchmark[] = [platform, auth, orders, payments]
+const BENCHMARKS: Benchmark[] = [platform, auth, orders, payments, secrets, metrics]
 
 const BENCHMARKS_FILE = join(projectRootFrom(import.meta.url), 'BENCHMARKS.md')
 const NEW_FILE_HEADER = '# Benchmarks\n\nProduced by `npm run bench -- <name> --write`; each section is replaced by its benchmark.\n'

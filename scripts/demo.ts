@@ -1,7 +1,8 @@
 // `npm run demo`: plays the whole story against a running `npm start` (local mode) over plain HTTP, as
 // a storefront would, and prints each step with the JSON that matters: register, verify from the local
-// mailbox, log in, order, pay, 3-D Secure, a decline, cancel and refund, and the admin's part when the
-// server makes the demo's admin an admin. Stops with exit code 1 at the first unexpected answer, naming
+// mailbox, log in, order, pay, 3-D Secure, a decline, cancel and refund, the admin's part (a partial
+// refund, shipping with tracking) when the server makes the demo's admin an admin, and a password reset
+// with the emailed link. Stops with exit code 1 at the first unexpected answer, naming
 // the step and showing the body. Every wait is bounded.
 //
 // Base URL: DEMO_BASE_URL, else http://127.0.0.1:${PORT:-3000}. Admin steps: DEMO_ADMIN_EMAIL (else the
@@ -11,6 +12,8 @@ import { setTimeout as sleep } from 'node:timers/promises'
 
 const BASE = (process.env.DEMO_BASE_URL ?? `http://127.0.0.1:${process.env.PORT ?? '3000'}`).replace(/\/+$/, '')
 const PASSWORD = 'correct horse battery staple'
+const NEW_PASSWORD = 'a brand new horse battery'
+const SHIPMENT = { carrier: 'UPS', trackingNumber: '1Z999AA10123456784', trackingUrl: 'https://tracking.example.com/1Z999AA10123456784' }
 const ADDRESS = { street: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' }
 const REQUEST_TIMEOUT_MS = 10_000
 /** The saga, the outbox relay and the queues are asynchronous: how long a change may take to show. */
@@ -19,7 +22,7 @@ const WAIT_MS = 20_000
 // The parts of the API's answers the demo reads (the OpenAPI document at /docs/json has them all).
 interface User { id: string; email: string; roles: string[] }
 interface Product { id: string; name: string; price: number; currency: string; available: number }
-interface Order { id: string; status: string; total: number; currency: string; cancelReason?: string }
+interface Order { id: string; status: string; total: number; currency: string; cancelReason?: string; shipment?: unknown }
 interface Payment { id: string; status: string; amount: number; currency: string; amountRefunded: number; refunds: unknown[] }
 interface PayResult { paymentId: string; status: string; requiresAction?: boolean }
 interface Login { token: string; expiresIn: number; user: User }
@@ -106,19 +109,27 @@ async function registerAndVerify(email: string): Promise<boolean> {
   const registered = await call<{ user: User }>('POST', '/users/register', { body: { email, password: PASSWORD, firstName: 'Ada', lastName: 'Lovelace' }, expect: [201, 409] })
   if (registered.status === 409) return false
   show('registered', registered.json.user)
-  const token = await waitFor(
-    `the verification email to ${email} in /_local/mailbox`,
-    async () => {
-      const { json } = await call<Mailbox>('GET', '/_local/mailbox', { expect: [200] })
-      const message = json.messages.filter((entry) => entry.to === email).at(-1)
-      const match = message ? /token=([^\s&]+)/.exec(message.text) : null
-      return match ? decodeURIComponent(match[1] as string) : undefined
-    },
-    (value): value is string => value !== undefined
-  )
+  const { token } = await linkInMailbox(email, '/verify-email')
   note(`verification token found in /_local/mailbox (${token.slice(0, 16)}…)`)
   show('verified', (await call('POST', '/users/verify-email', { body: { token }, expect: [200] })).json)
   return true
+}
+
+/** The newest email to `email` that satisfies `matches`, waited for (emails are asynchronous). */
+async function emailTo(email: string, what: string, matches: (text: string) => boolean): Promise<Mailbox['messages'][number]> {
+  return waitFor(
+    `${what} to ${email} in /_local/mailbox`,
+    async () => (await call<Mailbox>('GET', '/_local/mailbox', { expect: [200] })).json.messages.filter((entry) => entry.to === email && matches(entry.text)).at(-1),
+    (message): message is Mailbox['messages'][number] => message !== undefined
+  )
+}
+
+/** The newest link to `page` (e.g. /verify-email) in an email to `email`, and its token. */
+async function linkInMailbox(email: string, page: string): Promise<{ link: string; token: string }> {
+  const pattern = new RegExp(`\\S+${page}\\?token=([^\\s&]+)`)
+  const message = await emailTo(email, `an email with a ${page} link`, (text) => pattern.test(text))
+  const match = pattern.exec(message.text) as RegExpExecArray
+  return { link: match[0], token: decodeURIComponent(match[1] as string) }
 }
 
 async function logIn(email: string): Promise<{ token: string; roles: string[] }> {
@@ -210,17 +221,25 @@ async function main(): Promise<void> {
   const refunded = await paymentIn(token, visa.json.paymentId, ['refunded'])
   show('payment', { id: refunded.id, status: refunded.status, amount: refunded.amount, amountRefunded: refunded.amountRefunded, refunds: refunded.refunds })
 
-  await adminPart(secureOrder, securePaymentId)
+  await adminPart(secureOrder, securePaymentId, email)
 
-  step('Password reset')
-  note('not available yet (skipped)')
+  step('Forgot the password: a new one through the emailed link, then log in with it')
+  show('POST /users/password/forgot → 202', (await call<unknown>('POST', '/users/password/forgot', { body: { email }, expect: [202] })).json)
+  const reset = await linkInMailbox(email, '/reset-password')
+  note(`reset link found in /_local/mailbox: ${reset.link.slice(0, reset.link.indexOf('?token=') + 23)}…`)
+  note('the link opens a page that asks for the new password and sends what the next request sends')
+  await call<unknown>('POST', '/users/password/reset', { body: { token: reset.token, password: NEW_PASSWORD }, expect: [204] })
+  note('POST /users/password/reset → 204 (the link is used up; every session of the account is signed out)')
+  await call<unknown>('POST', '/users/login', { body: { email, password: PASSWORD }, expect: [401] })
+  await call<Login>('POST', '/users/login', { body: { email, password: NEW_PASSWORD }, expect: [200] })
+  note('old password refused (401), new password accepted')
 
   console.log('\nDemo finished: every step answered as expected.')
 }
 
-/** A partial refund and moving an order along, as an admin; skipped with a hint when there is none. */
-async function adminPart(orderId: string, paymentId: string): Promise<void> {
-  step('Admin: a partial refund and shipping')
+/** A partial refund and shipping an order with tracking, as an admin; skipped with a hint when there is none. */
+async function adminPart(orderId: string, paymentId: string, customerEmail: string): Promise<void> {
+  step('Admin: a partial refund, and shipping with tracking')
   const adminEmail = process.env.DEMO_ADMIN_EMAIL ?? process.env.ADMIN_EMAILS?.split(',')[0]?.trim()
   if (!adminEmail) {
     note('skipped: no admin. Start the server with ADMIN_EMAILS=admin@example.com and run the demo with the same')
@@ -241,11 +260,12 @@ async function adminPart(orderId: string, paymentId: string): Promise<void> {
   show(`POST /payments/${paymentId}/refunds → 201`, refund.json.refund)
   const partial = await paymentIn(token, paymentId, ['partially_refunded'])
   show('payment', { id: partial.id, status: partial.status, amount: partial.amount, amountRefunded: partial.amountRefunded })
-  for (const status of ['processing', 'shipped']) {
-    const moved = await call<{ order: Order }>('PUT', `/orders/${orderId}/status`, { token, body: { status }, expect: [200] })
-    show(`PUT /orders/${orderId}/status ${status}`, orderSummary(moved.json.order))
-  }
-  note('tracking numbers for a shipment: not available yet (skipped)')
+  const processing = await call<{ order: Order }>('PUT', `/orders/${orderId}/status`, { token, body: { status: 'processing' }, expect: [200] })
+  show(`PUT /orders/${orderId}/status processing`, orderSummary(processing.json.order))
+  const shipped = await call<{ order: Order }>('PUT', `/orders/${orderId}/status`, { token, body: { status: 'shipped', shipment: SHIPMENT }, expect: [200] })
+  show(`PUT /orders/${orderId}/status shipped`, { ...orderSummary(shipped.json.order), shipment: shipped.json.order.shipment })
+  const email = await emailTo(customerEmail, 'the "shipped" email', (text) => text.includes(SHIPMENT.trackingNumber))
+  show('the customer was emailed', { subject: email.subject, tracking: SHIPMENT.trackingUrl })
 }
 
 main().catch((error: unknown) => {

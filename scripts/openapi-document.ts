@@ -5,7 +5,7 @@
 import { join } from 'node:path'
 import { buildApp } from '../src/app'
 import { loadConfig } from '../src/config'
-import { apiFunctionId, placeholderFunctionEnvironment } from '../src/local/template/placeholder-environment'
+import { apiFunctionId, placeholderFunctionEnvironment, withPlaceholderSecrets } from '../src/local/template/placeholder-environment'
 import { projectRootFrom } from '../src/infra/project-root'
 import { loadTemplate } from '../src/local/template/template'
 import { createLogger } from '../src/logger'
@@ -20,7 +20,7 @@ export interface OpenApiDocument {
 export async function buildOpenApiDocument(): Promise<OpenApiDocument> {
   // The API function's settings from template.yaml (the only file read): whatever the config requires.
   const template = loadTemplate(join(projectRootFrom(import.meta.url), 'template.yaml'))
-  const config = loadConfig({ ...placeholderFunctionEnvironment(template, apiFunctionId(template)), RUNTIME_MODE: 'aws', LOG_LEVEL: 'silent' })
+  const config = loadConfig({ ...withPlaceholderSecrets(placeholderFunctionEnvironment(template, apiFunctionId(template))), RUNTIME_MODE: 'aws', LOG_LEVEL: 'silent' })
   const app = await buildApp({
     config,
     services: uncallableServices(),

@@ -13,8 +13,11 @@ import { idempotencyKeyPlugin } from './plugins/idempotency-key'
 import { jsonBodyPlugin } from './plugins/json-body'
 import { lazyChildLoggerFactory } from './plugins/lazy-request-logger'
 import { buildValidator } from './plugins/validator-compiler'
+import { adminRoutes } from './routes/admin'
 import { healthRoutes } from './routes/health'
 import { ordersRoutes } from './routes/orders'
+import { pagesRoutes } from './routes/pages'
+import { passwordsRoutes } from './routes/passwords'
 import { paymentsRoutes } from './routes/payments'
 import { productsRoutes } from './routes/products'
 import { usersRoutes } from './routes/users'
@@ -28,7 +31,7 @@ import { SERVER_LIMITS, serverLimitOptions, type ServerLimits } from './server-l
 import type { Services } from './services/index'
 
 /** The services the routes call (the API's composition root builds only these). */
-export type ApiServices = Pick<Services, 'health' | 'auth' | 'users' | 'catalog' | 'orders' | 'payments' | 'idempotency'>
+export type ApiServices = Pick<Services, 'health' | 'auth' | 'users' | 'catalog' | 'orders' | 'payments' | 'idempotency' | 'admin' | 'passwords'>
 
 export interface AppOptions {
   config: Pick<Config, 'CORS_ORIGINS'>
@@ -78,10 +81,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   await app.register(healthRoutes, { health: services.health })
   await app.register(usersRoutes, { auth: services.auth, users: services.users })
+  await app.register(passwordsRoutes, { passwords: services.passwords })
   await app.register(productsRoutes, { catalog: services.catalog })
   await app.register(ordersRoutes, { orders: services.orders, idempotency: services.idempotency })
   await app.register(paymentsRoutes, { payments: services.payments, idempotency: services.idempotency })
   await app.register(webhooksRoutes, { payments: services.payments })
+  await app.register(adminRoutes, { admin: services.admin })
+  await app.register(pagesRoutes)
   if (options.localRoutes) await app.register(options.localRoutes, { prefix: '/_local' })
 
   return app

@@ -12,6 +12,9 @@ const Type = { Integer, Literal, Object: ObjectType, Optional, String: StringTyp
 
 const PositiveInt = Type.Integer({ minimum: 1 })
 
+/** A hierarchical SSM parameter name (`/shop/prod/jwt-secret`): the characters Parameter Store allows, no version selector. */
+const SSM_PARAMETER_NAME = '^/[A-Za-z0-9_./-]+$'
+
 // The settings come in slices, one per concern; each entry point (src/composition/) parses only the
 // slices it uses, so a function is never asked for (nor given) a setting it does not need. A slice
 // is a plain record of TypeBox properties; configSchema() composes them.
@@ -23,7 +26,7 @@ export const CommonSlice = {
    * AWS_REGION or AWS_ENDPOINT_URL is set, else `local` (`npm start` prints which, and why).
    */
   RUNTIME_MODE: Type.Union([Type.Literal('local'), Type.Literal('aws')]),
-  /** Deployment stage name (template.yaml passes its `Stage` parameter). Checked at startup; nothing else reads it yet. */
+  /** Deployment stage name (template.yaml passes its `Stage` parameter): the `Stage` dimension of the business metrics. */
   STAGE: Type.String({ minLength: 1, default: 'local' }),
   /** pino log level; logs are JSON lines (pretty-printed in a local terminal). */
   LOG_LEVEL: Type.Union(
@@ -103,16 +106,34 @@ export const StripeSlice = {
   /** Port of that other Stripe API server. */
   STRIPE_API_PORT: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
   /** Protocol of that other Stripe API server. */
-  STRIPE_API_PROTOCOL: Type.Optional(Type.Union([Type.Literal('http'), Type.Literal('https')]))
+  STRIPE_API_PROTOCOL: Type.Optional(Type.Union([Type.Literal('http'), Type.Literal('https')])),
+  /**
+   * aws mode: name of the SSM Parameter Store SecureString holding STRIPE_SECRET_KEY, read once at
+   * startup (template.yaml's `StripeSecretKeyParameter`). Set this or STRIPE_SECRET_KEY, not both.
+   */
+  STRIPE_SECRET_KEY_PARAMETER: Type.Optional(Type.String({ pattern: SSM_PARAMETER_NAME })),
+  /**
+   * aws mode: name of the SSM Parameter Store SecureString holding STRIPE_WEBHOOK_SECRET, read once at
+   * startup (template.yaml's `StripeWebhookSecretParameter`). Set this or STRIPE_WEBHOOK_SECRET, not both.
+   */
+  STRIPE_WEBHOOK_SECRET_PARAMETER: Type.Optional(Type.String({ pattern: SSM_PARAMETER_NAME })),
+  /** Overrides the endpoint of the SSM client only (reading the secrets), as the AWS SDKs' own variable of that name does; unset on real AWS. */
+  AWS_ENDPOINT_URL_SSM: Type.Optional(Type.String({ pattern: '^https?://' }))
 }
 
 /** Signing and checking tokens (TokenService); also keys the list cursors (CursorCodec). */
 export const TokensSlice = {
   /**
-   * HS256 secret for every token the API issues (access, refresh, email-verify), at least 32
+   * HS256 secret for every token the API issues (access, refresh, email-verify, password-reset), at least 32
    * characters. Local mode: a random one per start unless set, so tokens do not survive a restart.
    */
   JWT_SECRET: Type.String({ minLength: 32, secret: true }),
+  /**
+   * aws mode: name of the SSM Parameter Store SecureString holding JWT_SECRET, read once at startup
+   * (template.yaml's `JwtSecretParameter`). Set this or JWT_SECRET, not both.
+   */
+  JWT_SECRET_PARAMETER: Type.Optional(Type.String({ pattern: SSM_PARAMETER_NAME })),
+  AWS_ENDPOINT_URL_SSM: StripeSlice.AWS_ENDPOINT_URL_SSM,
   /** Issuer (`iss`) of every token, checked on every use. */
   JWT_ISSUER: Type.String({ minLength: 1, default: 'commerce-api' }),
   /** Audience (`aud`) of every token, checked on every use. */
@@ -155,14 +176,29 @@ export const UsersSlice = {
   /** Registration attempts allowed per email address (each may send it a verification email) in a sliding window before 429. */
   REGISTER_MAX_PER_EMAIL: Type.Integer({ minimum: 1, default: 3 }),
   /** Length of the registration sliding window. */
-  REGISTER_WINDOW_SECONDS: Type.Integer({ minimum: 1, default: 3600 })
+  REGISTER_WINDOW_SECONDS: Type.Integer({ minimum: 1, default: 3600 }),
+  /** Password-reset requests (POST /users/password/forgot) allowed per client address in a sliding window before 429. */
+  PASSWORD_RESET_MAX_PER_ADDRESS: Type.Integer({ minimum: 1, default: 20 }),
+  /** Password-reset requests allowed per email address (account or not: a 429 must not tell) in a sliding window before 429. */
+  PASSWORD_RESET_MAX_PER_EMAIL: Type.Integer({ minimum: 1, default: 3 }),
+  /** Length of the password-reset sliding window. */
+  PASSWORD_RESET_WINDOW_SECONDS: Type.Integer({ minimum: 1, default: 3600 }),
+  /** Verification emails an account may ask for again (POST /users/verify-email/resend) in a sliding window before 429. */
+  VERIFICATION_RESEND_MAX_PER_ACCOUNT: Type.Integer({ minimum: 1, default: 3 }),
+  /** Length of the verification-resend sliding window. */
+  VERIFICATION_RESEND_WINDOW_SECONDS: Type.Integer({ minimum: 1, default: 3600 })
 }
 
 /** Emails (NotificationService over SES); events handled once, recorded in the idempotency table. */
 export const MailSlice = {
   /** Sender address of every email (must be a verified SES identity on AWS). */
   MAIL_FROM: Type.String({ minLength: 3, default: 'Shop <no-reply@shop.example>' }),
-  /** Base URL of the web front end; email links point here. */
+  /** The shop's name, as every email shows and signs it. */
+  SHOP_NAME: Type.String({ minLength: 1, default: 'Shop' }),
+  /**
+   * Base URL of the web front end; email links point here (its /verify-email and /reset-password, which
+   * the API serves). Local mode: the server's own address (the port it took) unless set.
+   */
   PUBLIC_BASE_URL: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:3000' }),
   IDEMPOTENCY_TABLE: HttpSlice.IDEMPOTENCY_TABLE
 }

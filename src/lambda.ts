@@ -40,6 +40,6 @@ export function createLambdaHandler(createApp: () => Promise<FastifyInstance>): 
 }
 
 export const handler = createLambdaHandler(async () => {
-  const runtime = apiRuntimeOnce()
+  const runtime = await apiRuntimeOnce()
   return buildApp({ config: runtime.config, services: runtime.services, authenticate: runtime.authenticate, logger: runtime.logger })
 })

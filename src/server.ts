@@ -21,7 +21,7 @@ async function main(): Promise<void> {
     await runLocalServer({ projectRoot: projectRootFrom(import.meta.url), env, persist: process.argv.includes('--persist') })
     return
   }
-  const runtime = apiRuntimeOnce(env)
+  const runtime = await apiRuntimeOnce(env)
   const app = await buildApp({ config: runtime.config, services: runtime.services, authenticate: runtime.authenticate, logger: runtime.logger })
   await serve(app, runtime.config)
 }

@@ -149,8 +149,8 @@ t.test('CORS: configured origins only', async (t) => {
 
 t.test('local mailbox route exists only on the embedded runtime', async (t) => {
   const { app, runtime } = await build(t)
-  await runtime.mailbox.send({ to: 'a@example.com', subject: 'Hi', text: 'Hello' })
+  await runtime.mailbox.send({ to: 'a@example.com', subject: 'Hi', text: 'Hello', html: '<p>Hello</p>' })
   const res = await app.inject({ method: 'GET', url: '/_local/mailbox' })
   t.equal(res.statusCode, 200)
-  t.match(res.json(), { messages: [{ to: 'a@example.com', subject: 'Hi', text: 'Hello', sentAt: String }] })
+  t.match(res.json(), { messages: [{ to: 'a@example.com', subject: 'Hi', text: 'Hello', html: '<p>Hello</p>', sentAt: String }] })
 })

@@ -18,9 +18,12 @@ const WORKER_BUDGET = 700_000
 // reached (sizes as built, plus ~2% slack), so they catch regressions; the budgets need code splitting
 // of the lazily used parts (Stripe, SES, the docs UI), see the composition report. Delete an entry
 // here once its bundle meets the budget: the budget then applies.
+// Issue 11: the bundles that read secrets from SSM (API, notification, order-saga, recovery-sweeper)
+// carry the SSM client's GetParameters (~90 kB, scripts/build.mjs ES_MODULE_BUILDS); the two whose
+// ceiling that crossed were raised by that much.
 const NOT_YET_WITHIN_BUDGET: Record<string, number> = {
-  'lambda.mjs': 2_320_000,
-  'workers/notification.mjs': 890_000,
+  'lambda.mjs': 2_412_000,
+  'workers/notification.mjs': 982_000,
   'workers/order-saga.mjs': 1_220_000,
   'workers/recovery-sweeper.mjs': 1_190_000
 }
@@ -64,6 +67,12 @@ t.test('each worker carries only the clients its entry uses', async (t) => {
   }
   t.notOk(holds('workers/order-events.mjs', 'node_modules/@aws-sdk/client-sns/'), 'order-events publishes nothing')
   t.notOk(holds('workers/outbox-relay.mjs', 'node_modules/@aws-sdk/client-sfn/'), 'outbox-relay starts no workflow')
+  // Secrets (SSM): only the entries that read some carry the client, and of it only GetParameters.
+  for (const file of ['workers/order-events.mjs', 'workers/outbox-relay.mjs']) t.notOk(holds(file, 'node_modules/@aws-sdk/client-ssm/'), `${file}: reads no secret`)
+  for (const file of ['lambda.mjs', 'workers/notification.mjs', 'workers/order-saga.mjs', 'workers/recovery-sweeper.mjs']) {
+    t.ok(holds(file, 'node_modules/@aws-sdk/client-ssm/dist-es/commands/GetParametersCommand.js'), `${file}: SSM GetParameters`)
+    t.notOk(holds(file, 'node_modules/@aws-sdk/client-ssm/dist-es/commands/PutParameterCommand.js') || holds(file, 'node_modules/@aws-sdk/client-ssm/dist-cjs/'), `${file}: no other SSM operation`)
+  }
 })
 
 t.test('bundle sizes: dist/lambda.mjs ≤ 1.3 MB, every worker ≤ 700 kB (bytes on disk)', async (t) => {

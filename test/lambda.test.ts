@@ -11,6 +11,7 @@ import { functionEnvironment, resourceNames } from '../src/local/template/names'
 import { loadTemplate } from '../src/local/template/template'
 import { build, projectRoot, sharedDynamoDbLocal } from './helpers/build'
 import { lambdaContext, loadAwsEvent } from './helpers/aws-events'
+import { startSsmStandIn } from './helpers/ssm-stand-in'
 import { createLambdaHandler } from '../src/lambda'
 import { join } from 'node:path'
 
@@ -44,7 +45,14 @@ t.test('production handler (AWS mode) answers health and readiness from REST and
   // Tables in DynamoDB Local play the part of the real DynamoDB endpoint.
   const dynamodb = await sharedDynamoDbLocal()
   const template = loadTemplate(join(projectRoot, 'template.yaml'))
-  const names = resourceNames(template, { stackName: 'lambda-test', parameters: { JwtSecret: 'x'.repeat(32), StripeSecretKey: 'sk_test_lambda', StripeWebhookSecret: 'whsec_lambda' } })
+  const secretNames = { JwtSecretParameter: '/lambda-test/jwt-secret', StripeSecretKeyParameter: '/lambda-test/stripe-secret-key', StripeWebhookSecretParameter: '/lambda-test/stripe-webhook-secret' }
+  const names = resourceNames(template, { stackName: 'lambda-test', parameters: secretNames })
+  // The secrets are read from SSM Parameter Store (a stand-in here) by the names the template gives.
+  const ssm = await startSsmStandIn(t, {
+    [secretNames.JwtSecretParameter]: 'x'.repeat(32),
+    [secretNames.StripeSecretKeyParameter]: 'sk_test_lambda',
+    [secretNames.StripeWebhookSecretParameter]: 'whsec_lambda'
+  })
   const client = new DynamoDBClient({ endpoint: dynamodb.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } })
   await createTablesFromTemplate(client, template, names)
   client.destroy()
@@ -58,6 +66,7 @@ t.test('production handler (AWS mode) answers health and readiness from REST and
       RUNTIME_MODE: 'aws',
       AWS_REGION: 'us-east-1',
       AWS_ENDPOINT_URL: dynamodb.endpoint,
+      AWS_ENDPOINT_URL_SSM: ssm.url,
       AWS_ACCESS_KEY_ID: 'local',
       AWS_SECRET_ACCESS_KEY: 'local',
       LOG_LEVEL: 'silent'
@@ -125,6 +134,14 @@ t.test('production handler (AWS mode) answers health and readiness from REST and
   const orderEvents = (await import('../src/workers/order-events')).handler
   t.same(await orderEvents(sqsEvent(envelope('PAYMENT_CONFIRMED', { orderId: 'no-such-order', paymentId: 'p1' }), 'm-order')), { batchItemFailures: [{ itemIdentifier: 'm-order' }] },
     'a payment for an unknown order is a failed record (retried, then dead-lettered)')
+
+  // Each function that uses secrets read them in one GetParameters call at its cold start, with
+  // decryption, exactly the names its slices use; the API's second and third requests read nothing.
+  t.same(ssm.requests.map((request) => [request.target, request.body]), [
+    ['AmazonSSM.GetParameters', { Names: [secretNames.JwtSecretParameter, secretNames.StripeSecretKeyParameter, secretNames.StripeWebhookSecretParameter], WithDecryption: true }],
+    ['AmazonSSM.GetParameters', { Names: [secretNames.JwtSecretParameter], WithDecryption: true }],
+    ['AmazonSSM.GetParameters', { Names: [secretNames.StripeSecretKeyParameter, secretNames.StripeWebhookSecretParameter], WithDecryption: true }]
+  ], 'API, notification worker, saga worker: one read each; the relay and order-events read none')
 })
 
 t.test('request details survive the trip: query strings, multi-value headers, base64 bodies', async (t) => {

@@ -179,8 +179,10 @@ t.test('admin status changes follow the allowed transitions only', async (t) => 
   const customer = await shop.customer()
   const orderId = ((await shop.place(customer.token, [{ productId: item.id, quantity: 1 }])).body.order as { id: string }).id
   await shop.settled(orderId)
+  // `shipped` needs a shipment (test/shipment.test.ts); it is given here so only the transition is judged.
+  const shipment = { carrier: 'UPS', trackingNumber: '1Z999' }
   const put = (status: string, token = shop.adminToken) =>
-    app.inject({ method: 'PUT', url: `/orders/${orderId}/status`, headers: bearer(token), payload: { status } })
+    app.inject({ method: 'PUT', url: `/orders/${orderId}/status`, headers: bearer(token), payload: { status, ...(status === 'shipped' ? { shipment } : {}) } })
 
   t.equal((await put('processing', customer.token)).statusCode, 403, 'customers cannot')
   const skip = await put('shipped')

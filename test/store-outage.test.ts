@@ -15,7 +15,7 @@ import { documentClient } from '../src/composition/builders'
 import { loadConfig } from '../src/config'
 import { StoreUnavailableError } from '../src/domain/errors'
 import { functionEnvironment, resourceNames } from '../src/local/template/names'
-import { apiFunctionId } from '../src/local/template/placeholder-environment'
+import { apiFunctionId, withPlaceholderSecrets } from '../src/local/template/placeholder-environment'
 import { loadTemplate } from '../src/local/template/template'
 import { build, projectRoot, sharedDynamoDbLocal } from './helpers/build'
 import { startTcpProxy, type ProxyMode } from './helpers/tcp-proxy'
@@ -113,7 +113,7 @@ async function closedPort(): Promise<string> {
 
 t.test('the AWS adapters bound every DynamoDB call and report an outage as StoreUnavailableError', async (t) => {
   const template = loadTemplate(join(projectRoot, 'template.yaml'))
-  const names = resourceNames(template, { stackName: 'outage', parameters: { JwtSecret: 'x'.repeat(32), StripeSecretKey: 'sk_test_outage', StripeWebhookSecret: 'whsec_outage' } })
+  const names = resourceNames(template, { stackName: 'outage', parameters: { JwtSecretParameter: '/outage/jwt', StripeSecretKeyParameter: '/outage/stripe-key', StripeWebhookSecretParameter: '/outage/stripe-webhook' } })
   const credentials = { AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' }
   const saved = Object.fromEntries(Object.keys(credentials).map((key) => [key, process.env[key]]))
   Object.assign(process.env, credentials) // the SDK's default credential chain, as on Lambda
@@ -124,7 +124,7 @@ t.test('the AWS adapters bound every DynamoDB call and report an outage as Store
     }
   })
   const adaptersFor = (endpoint: string) => {
-    const config = loadConfig({ ...functionEnvironment(template, names, apiFunctionId(template)), RUNTIME_MODE: 'aws', AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL: endpoint, LOG_LEVEL: 'silent' })
+    const config = loadConfig({ ...withPlaceholderSecrets(functionEnvironment(template, names, apiFunctionId(template))), RUNTIME_MODE: 'aws', AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL: endpoint, LOG_LEVEL: 'silent' })
     const adapters = awsAdapters(config)
     t.teardown(() => adapters.dynamodb.destroy())
     return { adapters, table: config.ORDERS_TABLE }

@@ -66,9 +66,9 @@ t.test('an access token missing or bending a required claim → 401 on a protect
   const { user, session } = await newAccount(app)
   const me = (token: string) => app.inject({ method: 'GET', url: '/users/me', headers: bearer(token) })
   const claims = reissuable(session.token)
-  t.match(claims, { sub: user.id, typ: 'access', email: String, roles: ['customer'] }, 'an access token carries these claims')
+  t.match(claims, { sub: user.id, typ: 'access', email: String, roles: ['customer'], sid: String, gen: 0 }, 'an access token carries these claims')
 
-  for (const [name, token] of defective(runtime.config.JWT_SECRET, claims, ['email', 'roles'])) {
+  for (const [name, token] of defective(runtime.config.JWT_SECRET, claims, ['email', 'roles', 'sid', 'gen'])) {
     assertHouseError(t, await me(token), 401, 'Unauthorized', name)
   }
   const forgedWrongRole = createSigner({ key: runtime.config.JWT_SECRET, algorithm: 'HS256', iss: ISSUER, aud: AUDIENCE })({ ...claims, roles: ['root'] })
@@ -88,9 +88,9 @@ t.test('a refresh token missing or bending a required claim → 401 at /users/to
   // The defective tokens name the session's current token id: were one accepted, it would rotate the
   // session and the intact one below would then be refused as a reuse.
   const claims = reissuable(session.refreshToken)
-  t.match(claims, { typ: 'refresh', sid: String, jti: String }, 'a refresh token carries these claims')
+  t.match(claims, { typ: 'refresh', sid: String, gen: 0, jti: String }, 'a refresh token carries these claims')
 
-  for (const [name, token] of defective(runtime.config.JWT_SECRET, claims, ['sid'])) {
+  for (const [name, token] of defective(runtime.config.JWT_SECRET, claims, ['sid', 'gen'])) {
     assertHouseError(t, await refresh(token), 401, 'Unauthorized', name)
   }
   const intact = createSigner({ key: runtime.config.JWT_SECRET, algorithm: 'HS256', iss: ISSUER, aud: AUDIENCE })(claims)

@@ -155,7 +155,7 @@ t.test('tokens: only a valid access token of this issuer/audience works on prote
 
   const secret = runtime.config.JWT_SECRET
   const now = Math.floor(Date.now() / 1000)
-  const claims = { sub: user.id, email, roles: ['customer', 'admin'], typ: 'access', jti: 'j1', iat: now, exp: now + 600 }
+  const claims = { sub: user.id, email, roles: ['customer', 'admin'], typ: 'access', sid: 's1', gen: 0, jti: 'j1', iat: now, exp: now + 600 }
   const sign = (options: Record<string, unknown>, payload: Record<string, unknown> = claims) =>
     createSigner({ key: secret, algorithm: 'HS256', iss: 'commerce-api', aud: 'commerce-clients', ...options })(payload)
   const [header, payload] = session.token.split('.')

@@ -8,6 +8,8 @@ import { join } from 'node:path'
 import { build, projectRoot } from './helpers/build'
 
 const ADMIN = 'walkthrough-admin@example.com'
+/** The admin the README's commands register (its `ADMIN_EMAILS=admin@example.com npm start`). */
+const README_ADMIN = 'admin@example.com'
 
 /** The first sh block of the README's "Try it locally" section. */
 function walkthroughScript(): string {
@@ -30,7 +32,7 @@ function run(command: string, args: string[], env: Record<string, string>): Prom
 }
 
 t.test('the README walkthrough and the demo run green against a running server', async (t) => {
-  const { app } = await build(t, { env: { BCRYPT_COST: '4', ADMIN_EMAILS: ADMIN, PAYMENT_WINDOW_SECONDS: '120' }, seedDemoCatalog: true })
+  const { app } = await build(t, { env: { BCRYPT_COST: '4', ADMIN_EMAILS: `${README_ADMIN},${ADMIN}`, PAYMENT_WINDOW_SECONDS: '120' }, seedDemoCatalog: true })
   const base = await app.listen({ host: '127.0.0.1', port: 0 })
 
   const script = walkthroughScript()
@@ -38,8 +40,12 @@ t.test('the README walkthrough and the demo run green against a running server',
   t.match(script, /^B=http:\/\/127\.0\.0\.1:3000$/m, 'the base URL is the first line to change')
   const walked = await run('bash', ['-c', script.replace(/^B=.*$/m, `B=${base}`)], {})
   t.equal(walked.code, 0, 'the walkthrough exits 0', { output: walked.output })
-  // What the commands print, in order: the visa order confirmed, the 3-D Secure one confirmed, then refunded.
-  t.match(walked.output, /PaymentDeclined[\s\S]*"status":"succeeded"[\s\S]*confirmed[\s\S]*requires_action[\s\S]*"outcome":"succeeded"[\s\S]*confirmed\ncancelled\nrefunded\n$/)
+  // What the commands print, in order: the password reset (the old password then refused), the visa
+  // order confirmed, the 3-D Secure one confirmed, then refunded; the first one shipped, and its email.
+  t.match(
+    walked.output,
+    /reset: 204\nold password: 401\n[\s\S]*PaymentDeclined[\s\S]*"status":"succeeded"[\s\S]*confirmed[\s\S]*requires_action[\s\S]*"outcome":"succeeded"[\s\S]*confirmed\ncancelled\nrefunded\nprocessing\nshipped\ntrue\n$/
+  )
 
   const demo = await run(process.execPath, ['--import', 'tsx', join(projectRoot, 'scripts', 'demo.ts')], { DEMO_BASE_URL: base, ADMIN_EMAILS: ADMIN })
   t.equal(demo.code, 0, 'the demo exits 0', { output: demo.output })
@@ -48,6 +54,8 @@ t.test('the README walkthrough and the demo run green against a running server',
   t.match(demo.output, /POST \/payments \(pm_card_chargeDeclined\) → 402/)
   t.match(demo.output, /"status":"refunded"/)
   t.match(demo.output, /"status":"shipped"/, 'the admin part ran')
+  t.match(demo.output, /"trackingNumber":"/, 'the order was shipped with its tracking')
+  t.match(demo.output, /old password refused \(401\), new password accepted/, 'the password reset ran')
 })
 
 t.test('the demo stops at the first unexpected answer, naming the step', async (t) => {

@@ -30,6 +30,8 @@ export interface ColdStartSample {
   responseMs: number
   exitMs: number
   report?: DriverReport
+  /** What the process printed (the report's line included), e.g. EMF metric lines. */
+  stdout?: string
 }
 
 export interface ColdStartSeries {
@@ -64,7 +66,7 @@ export async function coldStartOnce(subject: ColdStartSubject, cpu: number | und
   if (!subject.reports) return { responseMs: exitMs, exitMs }
   const line = stdout.trim().split('\n').reverse().find((candidate) => candidate.startsWith('{"startedMs":'))
   if (!line || responseMs === undefined) throw new Error(`${subject.label}: no report on stdout:\n${stdout.slice(-2_000)}\n${stderr}`)
-  return { responseMs, exitMs, report: JSON.parse(line) as DriverReport }
+  return { responseMs, exitMs, report: JSON.parse(line) as DriverReport, stdout }
 }
 
 /** `runs` samples of every subject, interleaved; `check` may throw on a wrong outcome. */

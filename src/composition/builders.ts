@@ -10,9 +10,11 @@ import { DynamoOrderRepository } from '../adapters/dynamodb/order-repository'
 import { DynamoOutbox } from '../adapters/dynamodb/outbox-store'
 import { DynamoProcessedEvents } from '../adapters/dynamodb/processed-events'
 import { reportStoreOutages } from '../adapters/dynamodb/store-availability'
+import { EmfMetrics } from '../adapters/aws/emf-metrics'
 import type { Config } from '../config'
 import type { Logger } from '../logger'
 import type { EventBus } from '../ports/event-bus'
+import type { Metrics } from '../ports/metrics'
 import { OutboxEventBus } from '../services/outbox-event-bus'
 
 type AwsConfig = Pick<Config, 'AWS_REGION' | 'AWS_ENDPOINT_URL'>
@@ -67,8 +69,13 @@ export function awsDynamoDb(config: AwsConfig): { dynamodb: DynamoDBClient; docu
 }
 
 /** Every event goes through the outbox-backed bus: a failed publish is deferred, not lost. */
-export function outboxEventBus(documents: DynamoDBDocumentClient, bus: EventBus, config: Pick<Config, 'OUTBOX_TABLE'>, logger: Logger): OutboxEventBus {
-  return new OutboxEventBus(bus, new DynamoOutbox(documents, config.OUTBOX_TABLE), logger)
+export function outboxEventBus(documents: DynamoDBDocumentClient, bus: EventBus, config: Pick<Config, 'OUTBOX_TABLE'>, logger: Logger, metrics?: Metrics): OutboxEventBus {
+  return new OutboxEventBus(bus, new DynamoOutbox(documents, config.OUTBOX_TABLE), logger, metrics)
+}
+
+/** Business metrics on AWS: EMF lines on stdout, in the function's log group (adapters/aws/emf-metrics.ts). */
+export function emfMetrics(config: Pick<Config, 'STAGE'>): Metrics {
+  return new EmfMetrics({ stage: config.STAGE })
 }
 
 export function orderRepository(documents: DynamoDBDocumentClient, config: Pick<Config, 'ORDERS_TABLE' | 'PRODUCTS_TABLE' | 'OUTBOX_TABLE'>): DynamoOrderRepository {

@@ -1,19 +1,25 @@
 // Composition root of the notification worker (src/workers/notification.ts): SES, the processed
-// events record, and the token signer for verification links (so it needs JWT_SECRET; not Stripe).
-import { configSchema, loadConfigOf, MailSlice, TokensSlice } from '../config'
+// events record, the token signer for verification and reset links (so it needs JWT_SECRET; not
+// Stripe), the orders (order emails) and the users (a reset link only for a real account).
+import { DynamoUserRepository } from '../adapters/dynamodb/user-repository'
+import { configSchema, loadConfigOf, MailSlice, OrderTablesSlice, TokensSlice, UsersSlice } from '../config'
 import { createLogger } from '../logger'
 import { createNotificationWorker } from '../workers/notification-worker'
 import type { WorkerFunction } from '../workers/index'
 import { sesMailer } from './aws-clients'
-import { awsDynamoDb, withAwsMode } from './builders'
-import { notificationService } from './services'
+import { awsDynamoDb, orderRepository, withAwsMode } from './builders'
+import { withSecrets } from './secrets'
+import { notificationService, passwordResetLinks } from './services'
 import { tokenService } from './tokens'
 
-export const NotificationConfigSchema = configSchema(MailSlice, TokensSlice)
+export const NotificationConfigSchema = configSchema(MailSlice, TokensSlice, OrderTablesSlice, { USERS_TABLE: UsersSlice.USERS_TABLE })
 
-export function composeNotification(env: NodeJS.ProcessEnv = process.env): WorkerFunction {
-  const config = loadConfigOf(NotificationConfigSchema, withAwsMode(env))
+export async function composeNotification(env: NodeJS.ProcessEnv = process.env): Promise<WorkerFunction> {
+  const config = loadConfigOf(NotificationConfigSchema, await withSecrets(NotificationConfigSchema, withAwsMode(env)))
   const logger = createLogger(config)
   const { documents } = awsDynamoDb(config)
-  return createNotificationWorker(notificationService(documents, sesMailer(config), tokenService(config), config), logger) as WorkerFunction
+  const tokens = tokenService(config)
+  const users = new DynamoUserRepository(documents, config.USERS_TABLE, config.OUTBOX_TABLE)
+  const sources = { verificationTokens: tokens, resetLinks: passwordResetLinks(documents, users, tokens, config), orders: orderRepository(documents, config) }
+  return createNotificationWorker(notificationService(documents, sesMailer(config), sources, config), logger) as WorkerFunction
 }

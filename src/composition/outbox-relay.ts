@@ -4,7 +4,7 @@ import { createLogger } from '../logger'
 import { createOutboxRelayWorker } from '../workers/outbox-relay-worker'
 import type { WorkerFunction } from '../workers/index'
 import { snsEventBus } from './aws-clients'
-import { awsDynamoDb, outboxEventBus, withAwsMode } from './builders'
+import { awsDynamoDb, emfMetrics, outboxEventBus, withAwsMode } from './builders'
 
 export const OutboxRelayConfigSchema = configSchema(OutboxSlice)
 
@@ -12,5 +12,5 @@ export function composeOutboxRelay(env: NodeJS.ProcessEnv = process.env): Worker
   const config = loadConfigOf(OutboxRelayConfigSchema, withAwsMode(env))
   const logger = createLogger(config)
   const { documents } = awsDynamoDb(config)
-  return createOutboxRelayWorker(outboxEventBus(documents, snsEventBus(config), config, logger), logger)
+  return createOutboxRelayWorker(outboxEventBus(documents, snsEventBus(config), config, logger, emfMetrics(config)), logger)
 }

@@ -6,13 +6,14 @@ import { createRecoverySweeperWorker } from '../workers/recovery-sweeper-worker'
 import type { WorkerFunction } from '../workers/index'
 import { withAwsMode } from './builders'
 import { SagaSlices, sagaServices } from './saga'
+import { withSecrets } from './secrets'
 import { recoverySweeper } from './services'
 
 export const RecoverySweeperConfigSchema = configSchema(...SagaSlices, RecoverySlice)
 
-export function composeRecoverySweeper(env: NodeJS.ProcessEnv = process.env): WorkerFunction {
-  const config = loadConfigOf(RecoverySweeperConfigSchema, withAwsMode(env))
+export async function composeRecoverySweeper(env: NodeJS.ProcessEnv = process.env): Promise<WorkerFunction> {
+  const config = loadConfigOf(RecoverySweeperConfigSchema, await withSecrets(RecoverySweeperConfigSchema, withAwsMode(env)))
   const logger = createLogger(config)
-  const { orders, workflow, payments, saga } = sagaServices(config, logger)
-  return createRecoverySweeperWorker(recoverySweeper({ orders, workflow, payments, saga }, config, logger), logger)
+  const { orders, workflow, payments, saga, metrics } = sagaServices(config, logger)
+  return createRecoverySweeperWorker(recoverySweeper({ orders, workflow, payments, saga }, config, logger, metrics), logger)
 }

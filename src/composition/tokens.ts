@@ -2,7 +2,7 @@
 import { createHmac } from 'node:crypto'
 import type { Config } from '../config'
 import { CursorCodec } from '../services/cursor'
-import { TokenService } from '../services/token-service'
+import { PASSWORD_RESET_TTL_SECONDS, TokenService } from '../services/token-service'
 
 type TokensConfig = Pick<Config, 'JWT_SECRET' | 'JWT_ISSUER' | 'JWT_AUDIENCE' | 'ACCESS_TOKEN_TTL_SECONDS' | 'REFRESH_TOKEN_TTL_SECONDS' | 'EMAIL_VERIFY_TTL_SECONDS'>
 
@@ -14,7 +14,8 @@ export function tokenService(config: TokensConfig): TokenService {
     ttlSeconds: {
       access: config.ACCESS_TOKEN_TTL_SECONDS,
       refresh: config.REFRESH_TOKEN_TTL_SECONDS,
-      'email-verify': config.EMAIL_VERIFY_TTL_SECONDS
+      'email-verify': config.EMAIL_VERIFY_TTL_SECONDS,
+      'password-reset': PASSWORD_RESET_TTL_SECONDS
     }
   })
 }

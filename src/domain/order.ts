@@ -56,12 +56,31 @@ export interface Order {
   refundDueAt?: string
   /** The partition key of byRefundDue: present, always REFUND_DUE, exactly when refundDueAt is. */
   refundDue?: typeof REFUND_DUE
+  /**
+   * The partition key of byCreatedAt (every order, newest first, for the back office): always
+   * ORDER_KIND, written by the repository when the order is stored. Internal.
+   */
+  kind?: typeof ORDER_KIND
+  /** How the order travels; set (with shippedAt) by the admin move to `shipped`. */
+  shipment?: Shipment
+  shippedAt?: string
+  deliveredAt?: string
   createdAt: string
   updatedAt: string
 }
 
+export interface Shipment {
+  carrier: string
+  trackingNumber: string
+  /** An https link to the carrier's tracking page. */
+  trackingUrl?: string
+}
+
 /** The one value of `refundDue` (a constant partition: the index holds only orders owing a refund, few at a time). */
 export const REFUND_DUE = 'due' as const
+
+/** The one value of `kind`: a constant partition of byCreatedAt, so one index holds every order by time. */
+export const ORDER_KIND = 'order' as const
 
 const NEXT: Record<OrderStatus, OrderStatus[]> = {
   pending: ['awaiting_payment', 'cancelled'],
@@ -81,6 +100,40 @@ export const CANCELLABLE: readonly OrderStatus[] = ORDER_STATUSES.filter((status
 
 /** Statuses an admin may set by hand with PUT /orders/{id}/status (the saga owns the others). */
 export const ADMIN_SETTABLE: readonly OrderStatus[] = ['processing', 'shipped', 'delivered', 'cancelled']
+
+/** What an admin status change stores besides the status: the shipment and when it left, or when it arrived. */
+export interface StatusDetails {
+  shipment?: Shipment
+  shippedAt?: string
+  deliveredAt?: string
+}
+
+/**
+ * The fields stored with an admin move to `status` at `now`: `shipped` needs the shipment (carrier,
+ * tracking number, an https tracking link if any) and records shippedAt; `delivered` records
+ * deliveredAt. A shipment with any other status is refused rather than silently dropped.
+ */
+export function statusDetails(status: OrderStatus, shipment: Shipment | undefined, now: string): StatusDetails {
+  if (status !== 'shipped') {
+    if (shipment !== undefined) throw new ValidationError('shipment is only given with status shipped', { field: 'shipment' })
+    return status === 'delivered' ? { deliveredAt: now } : {}
+  }
+  if (shipment === undefined) throw new ValidationError('status shipped requires shipment {carrier, trackingNumber, trackingUrl?}', { field: 'shipment' })
+  if (shipment.trackingUrl !== undefined && !isHttpsUrl(shipment.trackingUrl)) {
+    throw new ValidationError('shipment.trackingUrl must be an https URL', { field: 'shipment.trackingUrl' })
+  }
+  const { carrier, trackingNumber, trackingUrl } = shipment
+  return { shipment: { carrier, trackingNumber, ...(trackingUrl === undefined ? {} : { trackingUrl }) }, shippedAt: now }
+}
+
+function isHttpsUrl(text: string): boolean {
+  try {
+    const url = new URL(text)
+    return url.protocol === 'https:' && url.hostname !== '' && url.username === '' && url.password === ''
+  } catch {
+    return false
+  }
+}
 
 export const MAX_LINES = 50
 export const MAX_QUANTITY = 100

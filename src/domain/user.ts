@@ -20,10 +20,23 @@ export interface Principal {
   userId: string
   email: string
   roles: Role[]
+  /** The session (refresh-token family) the access token was issued in. */
+  sessionId: string
 }
 
 export interface UserRecord extends User {
   passwordHash: string
+  /**
+   * Moves on with every password change or reset: tokens carry the generation they were issued in,
+   * and older ones are refused (TokenGenerations). Absent: 0.
+   */
+  tokenGeneration?: number
+  /** The session whose tokens of an older generation stay valid: the one that changed the password. */
+  tokenGenerationKeepsSession?: string
+  /** The single-use value the current password-reset link carries; removed when it is used. */
+  passwordResetNonce?: string
+  /** The event (PASSWORD_RESET_REQUESTED) that made the current reset link: a redelivery reuses the link. */
+  passwordResetEventId?: string
 }
 
 /**
@@ -37,10 +50,13 @@ export function normaliseEmail(email: string): string {
   return normalised
 }
 
-/** The public view of a user record: everything but the password hash. */
+/**
+ * The public view of a user record: its public fields, picked one by one so no credential (password
+ * hash, reset nonce, token generation) can ever come along.
+ */
 export function publicUser(record: UserRecord): User {
-  const { passwordHash: _hash, ...user } = record
-  return user
+  const { id, email, firstName, lastName, roles, emailVerified, createdAt, updatedAt } = record
+  return { id, email, firstName, lastName, roles, emailVerified, createdAt, updatedAt }
 }
 
 /**

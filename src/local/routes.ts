@@ -8,11 +8,11 @@ import { FAULT_SWITCHES, FaultSwitchError, type FaultState } from './faults'
 import { ConflictError, NotFoundError, ValidationError } from '../domain/errors'
 
 const MailboxResponse = Type.Object({
-  messages: Type.Array(Type.Object({ to: Type.String(), subject: Type.String(), text: Type.String(), sentAt: Type.String() }))
+  messages: Type.Array(Type.Object({ to: Type.String(), subject: Type.String(), text: Type.String(), html: Type.String(), sentAt: Type.String() }))
 })
 
 export interface Inspection {
-  mailbox(): Array<{ to: string; subject: string; text: string; sentAt: string }>
+  mailbox(): Array<{ to: string; subject: string; text: string; html: string; sentAt: string }>
   deadLetters(): Record<string, unknown[]>
   executions(): unknown[]
   /** What the Stripe simulator holds: every PaymentIntent and refund (recovery checks: who was charged, what was given back). */

@@ -21,6 +21,8 @@ import { createTablesFromTemplate } from './dynamodb/create-tables'
 import { FaultSwitches } from './faults'
 import { dynamoDbLocalClientConfig, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb/dynamodb-local'
 import { BcryptWorkerPool } from '../adapters/crypto/bcrypt-worker-pool'
+import { EmfMetrics } from '../adapters/aws/emf-metrics'
+import type { Metrics } from '../ports/metrics'
 import { createStripeGateway } from '../adapters/stripe/stripe-gateway'
 import { Mailbox } from './ses/mailbox'
 import { createMessaging, type Messaging } from './sns-sqs/messaging'
@@ -54,6 +56,8 @@ export interface EmbeddedRuntimeOptions {
   progress?: (line: string) => void
   /** The Stripe simulator (default), or Stripe's test mode as chooseStripe(env) decided (`npm start` only). */
   stripe?: StripeChoice
+  /** Business metrics; default: the EMF records AWS would get, logged at debug level (LOG_LEVEL=debug shows them). */
+  metrics?: Metrics
 }
 
 export interface EmbeddedRuntime<S extends StripeSimulator | undefined = StripeSimulator> extends Runtime {
@@ -96,17 +100,19 @@ export async function startEmbeddedRuntime(options: EmbeddedRuntimeOptions): Pro
     stackName: options.stackName ?? LOCAL_STACK_NAME,
     parameters: {
       Stage: 'local',
-      // A fresh signing secret per start unless JWT_SECRET is set: tokens never outlive a local run by accident.
-      JwtSecret: randomBytes(32).toString('hex'),
-      StripeSecretKey: stripeEnvironment.STRIPE_SECRET_KEY,
-      StripeWebhookSecret: stripeEnvironment.STRIPE_WEBHOOK_SECRET,
+      // On AWS the secrets come from SSM parameters named by these; locally they are values (below),
+      // so the names stay empty, i.e. unset.
+      JwtSecretParameter: '',
+      StripeSecretKeyParameter: '',
+      StripeWebhookSecretParameter: '',
       ...parametersFromEnvironment(template, env)
     }
   })
   // Resource names come from the template; settings the template takes as parameters come from env.
+  // A fresh signing secret per start unless JWT_SECRET is set: tokens never outlive a local run by accident.
   let config
   try {
-    config = loadConfig({ ...env, ...functionEnvironment(template, names, apiFunctionId(template)), ...stripeEnvironment, RUNTIME_MODE: 'local' })
+    config = loadConfig({ ...env, JWT_SECRET: env.JWT_SECRET || randomBytes(32).toString('hex'), ...functionEnvironment(template, names, apiFunctionId(template)), ...stripeEnvironment, RUNTIME_MODE: 'local' })
   } catch (error) {
     await stripe?.close()
     throw error
@@ -170,7 +176,16 @@ export async function startEmbeddedRuntime(options: EmbeddedRuntimeOptions): Pro
   const bcrypt = new BcryptWorkerPool()
   const runtime = composeRuntime(
     config,
-    { dynamodb, documents, eventBus: messaging.bus, workflow, mailer: mailbox, paymentGateway: createStripeGateway(stripeSettings(config)), bcrypt },
+    {
+      dynamodb,
+      documents,
+      eventBus: messaging.bus,
+      workflow,
+      mailer: mailbox,
+      paymentGateway: createStripeGateway(stripeSettings(config)),
+      bcrypt,
+      metrics: options.metrics ?? new EmfMetrics({ stage: config.STAGE, sink: (record) => logger.debug({ metric: record }, 'metric') })
+    },
     logger
   )
   built.runtime = runtime

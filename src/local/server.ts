@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { buildApp } from '../app'
 import { configSchema, HttpSlice, loadConfigOf } from '../config'
 import { assertPortAvailable, serve, stopWithParent } from '../http-server'
+import { holdPort, withListenAddress } from './listen-address'
 import { startEmbeddedRuntime } from './runtime'
 import { chooseStripe, stripeLine } from './stripe/choice'
 
@@ -23,9 +24,13 @@ export async function runLocalServer(options: LocalServerOptions): Promise<void>
   // A busy port is told at once, not after Java and the tables are up (which take seconds).
   const { HOST, PORT } = loadConfigOf(configSchema({ HOST: HttpSlice.HOST, PORT: HttpSlice.PORT }), env)
   await assertPortAvailable(HOST, PORT)
+  // The port is held from now on (PORT=0 picks it here), so email links can name it (listen-address.ts).
+  const held = await holdPort(HOST, PORT)
+  const runtimeEnv = withListenAddress(env, HOST, held.port)
   // Progress on stdout, one short line per step: the first start takes a while. Errors go to stderr.
-  const local = await startEmbeddedRuntime({ projectRoot: options.projectRoot, env, stripe: chooseStripe(env), progress: (line) => console.log(line) })
+  const local = await startEmbeddedRuntime({ projectRoot: options.projectRoot, env: runtimeEnv, stripe: chooseStripe(runtimeEnv), progress: (line) => console.log(line) })
   const app = await buildApp({ config: local.config, services: local.services, authenticate: local.authenticate, logger: local.logger, localRoutes: local.localRoutes })
+  await held.release()
   const address = await serve(app, local.config, () => local.close())
   if (local.stripe) local.stripe.webhookUrl = `${address}/webhooks/stripe`
   const { config } = local
@@ -36,7 +41,7 @@ export async function runLocalServer(options: LocalServerOptions): Promise<void>
       '',
       `  Commerce API (embedded runtime) listening on ${address}`,
       `  API docs:      ${address}/docs`,
-      `  Local mailbox: ${address}/_local/mailbox`,
+      `  Local mailbox: ${address}/_local/mailbox (email links open ${config.PUBLIC_BASE_URL})`,
       `  DynamoDB Local at ${local.dynamodbEndpoint}, data ${data}`,
       `  Step Functions executions and the Stripe simulator: ${state}`,
       `  Fault switches: ${address}/_local/faults`,

@@ -5,7 +5,7 @@ import { UnauthorizedError } from '../domain/errors'
 import type { Principal } from '../domain/user'
 import type { Authenticate } from './auth-guard'
 
-export function bearerAuthenticate(principalOf: (accessToken: string) => Principal): Authenticate {
+export function bearerAuthenticate(principalOf: (accessToken: string) => Promise<Principal>): Authenticate {
   return async (request: FastifyRequest) => {
     const header = request.headers.authorization
     if (header === undefined) return undefined

@@ -1,7 +1,7 @@
 // Port: order storage. Every status change is a conditional write on the expected current status
 // (and reservation state), and moves stock in the same transaction when the reservation changes, so a
 // stale or duplicate event can never move an order backwards or count stock twice.
-import type { CancelReason, Order, OrderStatus, REFUND_DUE, ReservationState } from '../domain/order'
+import type { CancelReason, Order, OrderStatus, REFUND_DUE, ReservationState, StatusDetails } from '../domain/order'
 import type { OutboxEntry } from './outbox'
 
 export type ReserveOutcome =
@@ -13,7 +13,7 @@ export interface OrderTransition {
   to: OrderStatus
   /** Moves the order's stock reservation (and the products' counters) in the same write. */
   reservationTo?: ReservationState
-  set?: { cancelReason?: CancelReason; paymentTaskToken?: string; paymentId?: string; refundDueAt?: string; refundDue?: typeof REFUND_DUE }
+  set?: { cancelReason?: CancelReason; paymentTaskToken?: string; paymentId?: string; refundDueAt?: string; refundDue?: typeof REFUND_DUE } & StatusDetails
   /** Remove the stored callback token (once the saga has moved past AwaitPayment). */
   clearPaymentTaskToken?: boolean
 }

@@ -19,5 +19,6 @@ export interface SessionStore {
   rotate(sessionId: string, fromTokenId: string, toTokenId: string, expiresAt: number): Promise<RotationResult>
   /** Revokes one family if it belongs to `userId`. */
   revoke(sessionId: string, userId: string): Promise<void>
-  revokeAllForUser(userId: string): Promise<void>
+  /** Revokes every family of `userId` but `exceptSessionId` (when given: the caller's own, e.g. after a password change). */
+  revokeAllForUser(userId: string, exceptSessionId?: string): Promise<void>
 }

@@ -75,11 +75,12 @@ export const ordersRoutes: FastifyPluginAsyncTypebox<OrdersRoutesOptions> = asyn
       schema: {
         tags,
         summary: 'Move an order along the allowed transitions (admin)',
+        description: '`shipped` requires `shipment` (carrier, tracking number, an https tracking link if any), stored with `shippedAt`; `delivered` stores `deliveredAt`.',
         params: OrderIdParams,
         body: SetStatusBody,
         response: { 200: OrderResponse, 400: ErrorRef, 401: ErrorRef, 403: ErrorRef, 404: ErrorRef, 409: ErrorRef }
       }
     },
-    async (request) => ({ order: await orders.setStatus(request.params.id, request.body.status, request.id) })
+    async (request) => ({ order: await orders.setStatus(request.params.id, request.body.status, request.id, request.body.shipment) })
   )
 }

@@ -4,12 +4,14 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { principalOf } from '../plugins/auth-guard'
 import { ErrorRef } from '../schemas/common'
 import {
+  AcceptedResponse,
   LoginBody,
   LogoutBody,
   RefreshBody,
   RegisterBody,
   TokensResponse,
   UserIdParams,
+  UpdateProfileBody,
   UserResponse,
   VerifyEmailBody
 } from '../schemas/users'
@@ -20,6 +22,8 @@ export interface UsersRoutesOptions {
   auth: AuthService
   users: UserService
 }
+
+const RESEND_ACCEPTED = { message: 'Unless your email address is verified already, a new verification link is on its way.' } as const
 
 export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async (app, { auth, users }) => {
   const tags = ['users']
@@ -75,6 +79,33 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async 
       schema: { tags, summary: 'Verify an email address with the token from the email', body: VerifyEmailBody, response: { 200: UserResponse, 400: ErrorRef } }
     },
     async (request) => ({ user: await auth.verifyEmail(request.body.token) })
+  )
+
+  app.post(
+    '/users/verify-email/resend',
+    {
+      config: { auth: 'customer' },
+      schema: {
+        tags,
+        summary: 'Send the verification email again',
+        description: 'Nothing is sent when the address is verified already. Limited per account.',
+        // 400: a body that is not JSON (none is needed).
+        response: { 202: AcceptedResponse, 400: ErrorRef, 401: ErrorRef, 429: ErrorRef }
+      }
+    },
+    async (request, reply) => {
+      await auth.resendVerification(principalOf(request), request.id)
+      return reply.code(202).send(RESEND_ACCEPTED)
+    }
+  )
+
+  app.patch(
+    '/users/me',
+    {
+      config: { auth: 'customer' },
+      schema: { tags, summary: 'Change the caller\'s names', body: UpdateProfileBody, response: { 200: UserResponse, 400: ErrorRef, 401: ErrorRef, 404: ErrorRef } }
+    },
+    async (request) => ({ user: await users.updateProfile(principalOf(request), request.body) })
   )
 
   app.get(

@@ -20,6 +20,16 @@ export const ShippingAddressSchema = Type.Object(
   { additionalProperties: false }
 )
 
+export const ShipmentSchema = Type.Object(
+  {
+    carrier: Text(100),
+    trackingNumber: Text(100),
+    // The pattern is the documented rule; the service checks it is a real https URL too.
+    trackingUrl: Type.Optional(Type.String({ maxLength: 2048, format: 'uri', pattern: '^https://', description: 'An https link to the tracking page.' }))
+  },
+  { additionalProperties: false }
+)
+
 export const PlaceOrderBody = Type.Object({
   items: Type.Array(
     Type.Object({
@@ -52,6 +62,9 @@ export const OrderSchema = Type.Object(
     total: Type.Integer({ description: 'Minor units.' }),
     shippingAddress: ShippingAddressSchema,
     paymentId: Type.Optional(Type.String()),
+    shipment: Type.Optional(ShipmentSchema),
+    shippedAt: Type.Optional(Type.String({ format: 'date-time' })),
+    deliveredAt: Type.Optional(Type.String({ format: 'date-time' })),
     createdAt: Type.String({ format: 'date-time' }),
     updatedAt: Type.String({ format: 'date-time' })
   },
@@ -77,4 +90,12 @@ export const OrderListResponse = Type.Object({
   lastKey: Type.Optional(Type.String())
 })
 
-export const SetStatusBody = Type.Object({ status: OrderStatusSchema }, { additionalProperties: false })
+export const SetStatusBody = Type.Object(
+  {
+    status: OrderStatusSchema,
+    shipment: Type.Optional(
+      Type.Object(ShipmentSchema.properties, { additionalProperties: false, description: 'Required with status `shipped` (400 without), refused with any other status.' })
+    )
+  },
+  { additionalProperties: false }
+)

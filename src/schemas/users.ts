@@ -52,3 +52,21 @@ export const TokensResponse = Type.Object({
 })
 
 export const UserIdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) })
+
+// Length in bytes (8–72 in UTF-8) is checked by the service; this bound only caps the body.
+const NewPassword = Type.String({ minLength: 8, maxLength: 512, description: '8 characters to 72 bytes in UTF-8' })
+const LinkToken = Type.String({ minLength: 1, maxLength: 4096, description: 'The token of the link in the email.' })
+
+export const ForgotPasswordBody = Type.Object({ email: EmailInput }, { additionalProperties: false })
+export const ResetPasswordBody = Type.Object({ token: LinkToken, password: NewPassword }, { additionalProperties: false })
+export const ChangePasswordBody = Type.Object({
+  currentPassword: Type.String({ minLength: 1, maxLength: 512 }),
+  newPassword: NewPassword
+}, { additionalProperties: false })
+export const UpdateProfileBody = Type.Object(
+  { firstName: Type.Optional(Name), lastName: Type.Optional(Name) },
+  { additionalProperties: false, minProperties: 1, description: 'At least one of the names.' }
+)
+
+/** The answer of a request whose work happens later (an email); the same whatever the outcome. */
+export const AcceptedResponse = Type.Object({ message: Type.String() })

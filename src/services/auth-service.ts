@@ -1,9 +1,10 @@
 // Registration, login, token refresh and logout, email verification, and access-token checks.
 // Login never reveals whether an account exists: unknown email and wrong password take the same
-// path (same bcrypt work, same counters, same error).
+// path (same bcrypt work, same counters, same error). Password changes and resets are
+// PasswordService's; they use the throttled password check and the session ending here.
 import { randomUUID } from 'node:crypto'
 import { TooManyRequestsError, UnauthorizedError, ValidationError } from '../domain/errors'
-import { normaliseEmail, publicUser, type Principal, type Role, type User } from '../domain/user'
+import { normaliseEmail, publicUser, type Principal, type Role, type User, type UserRecord } from '../domain/user'
 import type { EventBus } from '../ports/event-bus'
 import type { KnownAddresses } from '../ports/known-addresses'
 import type { SessionStore } from '../ports/session-store'
@@ -11,6 +12,7 @@ import type { UserRepository } from '../ports/user-repository'
 import { EventType, newEvent } from './events'
 import { PASSWORD_MAX_BYTES, PasswordHasher } from './password-hasher'
 import type { RateLimiter } from './rate-limiter'
+import { generationOf, isCurrentToken, type TokenGenerations } from './token-generations'
 import type { TokenService } from './token-service'
 
 export interface Registration {
@@ -36,6 +38,8 @@ export interface AuthSettings {
 export interface AuthLimits {
   login: RateLimiter<'account' | 'address'>
   register: RateLimiter<'address' | 'email'>
+  /** Verification emails asked for again (POST /users/verify-email/resend), per account. */
+  resendVerification: RateLimiter<'account'>
   /** Addresses that logged into an account lately: they get their own per-account limit (see reserveLogin). */
   knownAddresses: KnownAddresses
 }
@@ -53,7 +57,8 @@ export class AuthService {
     private readonly passwords: PasswordHasher,
     private readonly tokens: TokenService,
     private readonly events: EventBus,
-    private readonly settings: AuthSettings
+    private readonly settings: AuthSettings,
+    private readonly generations: TokenGenerations
   ) {}
 
   async register(input: Registration, correlationId: string, clientAddress: string): Promise<User> {
@@ -83,6 +88,14 @@ export class AuthService {
   }
 
   async login(emailInput: string, password: string, clientAddress: string): Promise<LoginResult> {
+    return this.startSession(await this.checkPassword(emailInput, password, clientAddress))
+  }
+
+  /**
+   * The account if `password` is its password, else UnauthorizedError; counted by, and limited as,
+   * a login (429 past the limits). Login and the password change (PasswordService) use it.
+   */
+  async checkPassword(emailInput: string, password: string, clientAddress: string): Promise<UserRecord> {
     const email = normaliseEmail(emailInput)
     // Reserved before bcrypt, atomically: concurrent guesses cannot all pass a check made before any
     // of them counted. A success gives its reservations back (below).
@@ -99,7 +112,20 @@ export class AuthService {
       this.limits.login.reset('account', knownAddressAccount(email, clientAddress)),
       this.limits.knownAddresses.remember(email, clientAddress)
     ])
-    return this.startSession(publicUser(user))
+    return user
+  }
+
+  /**
+   * After a new password was written (with its new token generation): this process refuses the older
+   * tokens at once, and every session but `keepSessionId` is revoked. After a reset, the owner proved
+   * they hold the mailbox: failed logins counted against the account are forgotten too.
+   */
+  async endSessions(user: UserRecord, keepSessionId?: string): Promise<void> {
+    this.generations.remember(user)
+    await Promise.all([
+      this.sessions.revokeAllForUser(user.id, keepSessionId),
+      keepSessionId === undefined ? this.limits.login.reset('account', user.email) : undefined
+    ])
   }
 
   /**
@@ -125,8 +151,12 @@ export class AuthService {
     const rotation = await this.sessions.rotate(sessionId, claims.jti, nextTokenId, expiresAt)
     if (rotation !== 'rotated') throw new UnauthorizedError('Invalid or expired token.')
     const user = await this.users.findById(claims.sub)
-    if (!user) throw new UnauthorizedError('Invalid or expired token.')
-    return this.tokensFor(publicUser(user), sessionId, nextTokenId)
+    // Sessions are revoked after a password change or reset; the generation also refuses those whose
+    // revocation did not happen (a crash between the two writes).
+    if (!user || !isCurrentToken(user, { userId: claims.sub, generation: Number(claims.gen), sessionId })) {
+      throw new UnauthorizedError('Invalid or expired token.')
+    }
+    return this.tokensFor(user, sessionId, nextTokenId)
   }
 
   /** Revokes the session of `refreshToken` (if given and the caller's), else every session of the caller. */
@@ -157,13 +187,32 @@ export class AuthService {
     return publicUser(verified ?? user)
   }
 
-  /** The caller of an access token; UnauthorizedError for any other token kind or a bad token. */
-  principalOf(accessToken: string): Principal {
-    const claims = this.tokens.verify(accessToken, 'access')
-    return { userId: claims.sub, email: String(claims.email), roles: (claims.roles as Role[]) ?? [] }
+  /**
+   * Sends the caller's verification email again (VERIFICATION_REQUESTED, handled by the notification
+   * worker as USER_CREATED is); nothing when the address is verified already. Limited per account:
+   * each one is an email to an address the account's creator chose.
+   */
+  async resendVerification(caller: Principal, correlationId: string): Promise<void> {
+    const user = await this.users.findByEmail(caller.email)
+    if (!user || user.id !== caller.userId || user.emailVerified) return
+    await this.limits.resendVerification.acquire({ account: user.id })
+    const data = { userId: user.id, email: user.email, firstName: user.firstName }
+    await this.events.publish(this.settings.userEventsTopicArn, newEvent(EventType.VERIFICATION_REQUESTED, data, correlationId))
   }
 
-  private async startSession(user: User): Promise<LoginResult> {
+  /**
+   * The caller of an access token; UnauthorizedError for any other token kind, a bad token, or one
+   * issued before the account's last password change or reset (TokenGenerations).
+   */
+  async principalOf(accessToken: string): Promise<Principal> {
+    const claims = this.tokens.verify(accessToken, 'access')
+    const principal = { userId: claims.sub, email: String(claims.email), roles: claims.roles as Role[], sessionId: String(claims.sid) }
+    const current = await this.generations.isCurrent(principal.email, { userId: principal.userId, generation: Number(claims.gen), sessionId: principal.sessionId })
+    if (!current) throw new UnauthorizedError('Invalid or expired token.')
+    return principal
+  }
+
+  private async startSession(user: UserRecord): Promise<LoginResult> {
     const sessionId = randomUUID()
     const tokenId = randomUUID()
     await this.sessions.create({
@@ -176,9 +225,10 @@ export class AuthService {
     return this.tokensFor(user, sessionId, tokenId)
   }
 
-  private tokensFor(user: User, sessionId: string, refreshTokenId: string): LoginResult {
-    const access = this.tokens.issue('access', user.id, { email: user.email, roles: user.roles })
-    const refresh = this.tokens.issue('refresh', user.id, { sid: sessionId }, refreshTokenId)
-    return { token: access.token, refreshToken: refresh.token, expiresIn: this.tokens.ttlSeconds('access'), user }
+  private tokensFor(user: UserRecord, sessionId: string, refreshTokenId: string): LoginResult {
+    const gen = generationOf(user)
+    const access = this.tokens.issue('access', user.id, { email: user.email, roles: user.roles, sid: sessionId, gen })
+    const refresh = this.tokens.issue('refresh', user.id, { sid: sessionId, gen }, refreshTokenId)
+    return { token: access.token, refreshToken: refresh.token, expiresIn: this.tokens.ttlSeconds('access'), user: publicUser(user) }
   }
 }

@@ -5,6 +5,10 @@ import type { EventEnvelope } from '../ports/event-bus'
 
 export const EventType = {
   USER_CREATED: 'USER_CREATED',
+  /** A reset link was asked for (POST /users/password/forgot), data `{ email }`, whether or not the account exists. */
+  PASSWORD_RESET_REQUESTED: 'PASSWORD_RESET_REQUESTED',
+  /** An unverified user asked for a new verification email; data as USER_CREATED's `{ userId, email, firstName }`. */
+  VERIFICATION_REQUESTED: 'VERIFICATION_REQUESTED',
   ORDER_CREATED: 'ORDER_CREATED',
   INVENTORY_RESERVED: 'INVENTORY_RESERVED',
   INVENTORY_INSUFFICIENT: 'INVENTORY_INSUFFICIENT',

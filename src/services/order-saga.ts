@@ -1,11 +1,12 @@
 // The steps of the order-processing saga (statemachine/order-processing.asl.json), called by the
-// saga worker. Each step is idempotent: Step Functions may run a task more than once.
+// saga worker. Each step is idempotent: Step Functions may run a task more than once. The saga sends
+// no email: each status change writes ORDER_STATUS_UPDATED (transactional outbox), and the
+// notification worker mails the customer once per change, whichever path (saga, sweeper, admin) made it.
 import type { CancelReason, Order } from '../domain/order'
 import type { EventBus } from '../ports/event-bus'
 import type { OrderRepository } from '../ports/order-repository'
 import type { WorkflowRunner } from '../ports/workflow'
 import { EventType, newEvent } from './events'
-import type { NotificationService } from './notification-service'
 import type { OrderService } from './order-service'
 import type { PaymentService } from './payment-service'
 import { LOST_RACE, retryOnRace } from './race-retry'
@@ -27,7 +28,6 @@ export class OrderSaga {
   constructor(
     private readonly orders: OrderRepository,
     private readonly orderService: OrderService,
-    private readonly notifications: NotificationService,
     private readonly payments: PaymentService,
     private readonly workflow: WorkflowRunner,
     private readonly events: EventBus,
@@ -115,10 +115,6 @@ export class OrderSaga {
     }
     // Closes the payment window, or waits (throws PaymentInFlight) for a payment that took the order in time.
     return this.payments.reconcile(order, correlationId)
-  }
-
-  async notifyCustomer(orderId: string): Promise<{ sent: boolean }> {
-    return { sent: await this.notifications.orderStatusChanged(await this.load(orderId)) }
   }
 
   /**

@@ -10,15 +10,19 @@ import {
   canTransition,
   mergeLines,
   priceLines,
+  statusDetails,
   type CancelReason,
   type CatalogEntry,
   type Order,
   type OrderStatus,
   type RequestedLine,
-  type ShippingAddress
+  type Shipment,
+  type ShippingAddress,
+  type StatusDetails
 } from '../domain/order'
 import { isOwnerOrAdmin, type Principal } from '../domain/user'
 import type { EventBus } from '../ports/event-bus'
+import { NO_METRICS, type Metrics } from '../ports/metrics'
 import type { OutboxEntry } from '../ports/outbox'
 import type { OrderRepository } from '../ports/order-repository'
 import type { WorkflowRunner } from '../ports/workflow'
@@ -38,10 +42,10 @@ export interface OrderSettings {
 }
 
 /** The order as its owner may see it (no saga internals). */
-export type OrderView = Omit<Order, 'paymentTaskToken' | 'reservation' | 'userEmail' | 'paymentLock' | 'refundDueAt' | 'refundDue'>
+export type OrderView = Omit<Order, 'paymentTaskToken' | 'reservation' | 'userEmail' | 'paymentLock' | 'refundDueAt' | 'refundDue' | 'kind'>
 
 export function orderView(order: Order): OrderView {
-  const { paymentTaskToken: _token, reservation: _reservation, userEmail: _email, paymentLock: _lock, refundDueAt: _refundDueAt, refundDue: _refundDue, ...view } = order
+  const { paymentTaskToken: _token, reservation: _reservation, userEmail: _email, paymentLock: _lock, refundDueAt: _refundDueAt, refundDue: _refundDue, kind: _kind, ...view } = order
   return view
 }
 
@@ -54,7 +58,8 @@ export class OrderService {
     private readonly cursors: CursorCodec,
     private readonly settings: OrderSettings,
     /** Refunds what was paid for a cancelled order (the payment service). */
-    private readonly refundPayments: (order: Order, correlationId: string) => Promise<void>
+    private readonly refundPayments: (order: Order, correlationId: string) => Promise<void>,
+    private readonly metrics: Metrics = NO_METRICS
   ) {}
 
   /**
@@ -87,6 +92,8 @@ export class OrderService {
       event: newEvent(EventType.ORDER_CREATED, { orderId: id, userId: caller.userId, total: order.total, currency }, correlationId)
     }
     const created = await this.orders.create(order, [orderCreated])
+    // Counted by the write that created it: a retry that finds the same order counts nothing.
+    if (created) this.metrics.count('OrdersPlaced')
     const stored = created ? order : await this.orders.get(id)
     if (!stored || stored.userId !== caller.userId) throw new ConflictError('Order could not be created; retry with a new Idempotency-Key.')
     // Execution names are unique per state machine: a retry never starts a second saga.
@@ -120,7 +127,9 @@ export class OrderService {
     return orderView(await this.cancelOrder(order, reason, correlationId))
   }
 
-  async setStatus(orderId: string, status: OrderStatus, correlationId: string): Promise<OrderView> {
+  /** An admin move along the allowed transitions; `shipped` needs `shipment` (statusDetails), stored with it. */
+  async setStatus(orderId: string, status: OrderStatus, correlationId: string, shipment?: Shipment): Promise<OrderView> {
+    const details = statusDetails(status, shipment, new Date().toISOString())
     const order = await this.orders.get(orderId)
     if (!order) throw new NotFoundError('Order not found.')
     if (status === 'cancelled') {
@@ -134,7 +143,7 @@ export class OrderService {
         if (!ADMIN_SETTABLE.includes(status) || !canTransition(current.status, status)) {
           throw new ConflictError(`Cannot change an order from ${current.status} to ${status}.`, { currentStatus: current.status })
         }
-        const updated = await this.orders.transition(current, { to: status }, [this.statusUpdated(current, status, correlationId)])
+        const updated = await this.orders.transition(current, { to: status, set: details }, [this.statusUpdated(current, status, correlationId, current.cancelReason, details)])
         return updated ? orderView(updated) : LOST_RACE
       },
       exhausted: changing
@@ -181,12 +190,12 @@ export class OrderService {
   }
 
   /** ORDER_STATUS_UPDATED for `order` moving to `to`: an outbox entry, written by the transition itself. */
-  statusUpdated(order: Order, to: OrderStatus, correlationId: string, cancelReason: CancelReason | undefined = order.cancelReason): OutboxEntry {
+  statusUpdated(order: Order, to: OrderStatus, correlationId: string, cancelReason: CancelReason | undefined = order.cancelReason, details: StatusDetails = {}): OutboxEntry {
     return {
       topicArn: this.settings.orderEventsTopicArn,
       event: newEvent(
         EventType.ORDER_STATUS_UPDATED,
-        { orderId: order.id, userId: order.userId, previousStatus: order.status, status: to, ...(cancelReason ? { cancelReason } : {}) },
+        { orderId: order.id, userId: order.userId, previousStatus: order.status, status: to, ...(cancelReason ? { cancelReason } : {}), ...details },
         correlationId
       )
     }

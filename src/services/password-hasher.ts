@@ -33,13 +33,13 @@ export class PasswordHasher {
     this.dummyHash = `$2b$${String(cost).padStart(2, '0')}$${random}`
   }
 
-  /** Throws ValidationError unless the password is 8 characters to 72 UTF-8 bytes. */
-  static assertAcceptable(password: string): void {
+  /** Throws ValidationError (naming `field`, the body's) unless the password is 8 characters to 72 UTF-8 bytes. */
+  static assertAcceptable(password: string, field = 'password'): void {
     if ([...password].length < PASSWORD_MIN_LENGTH) {
-      throw new ValidationError(`password must be at least ${PASSWORD_MIN_LENGTH} characters`, { field: 'password' })
+      throw new ValidationError(`${field} must be at least ${PASSWORD_MIN_LENGTH} characters`, { field })
     }
     if (Buffer.byteLength(password, 'utf8') > PASSWORD_MAX_BYTES) {
-      throw new ValidationError(`password must be at most ${PASSWORD_MAX_BYTES} bytes in UTF-8`, { field: 'password' })
+      throw new ValidationError(`${field} must be at most ${PASSWORD_MAX_BYTES} bytes in UTF-8`, { field })
     }
   }
 

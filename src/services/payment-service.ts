@@ -9,6 +9,7 @@ import type { Order } from '../domain/order'
 import { isCharged, type Payment, type PaymentStatus } from '../domain/payment'
 import { isOwnerOrAdmin, type Principal } from '../domain/user'
 import type { EventBus } from '../ports/event-bus'
+import { NO_METRICS, type Metrics } from '../ports/metrics'
 import type { OrderRepository } from '../ports/order-repository'
 import { PaymentGatewayError, WebhookSignatureError, type GatewayPayment, type GatewayWebhookEvent, type PaymentGateway } from '../ports/payment-gateway'
 import type { PaymentChange, PaymentRepository } from '../ports/payment-repository'
@@ -56,13 +57,14 @@ export class PaymentService {
     private readonly gateway: PaymentGateway,
     private readonly events: EventBus,
     private readonly processed: ProcessedEvents,
-    private readonly paymentEventsTopicArn: string
+    private readonly paymentEventsTopicArn: string,
+    private readonly metrics: Metrics = NO_METRICS
   ) {
     this.attempts = new PaymentAttempts(payments, orders, gateway, {
       apply: (paymentId, outcome, correlationId) => this.apply(paymentId, outcome, correlationId),
       moveAndReport: (paymentId, change, type, correlationId) => this.moveAndReport(paymentId, change, type, correlationId)
     })
-    this.refunds = new Refunds(payments, orders, gateway, paymentEventsTopicArn, (payment, correlationId) => this.settleUndecided(payment, correlationId))
+    this.refunds = new Refunds(payments, orders, gateway, paymentEventsTopicArn, (payment, correlationId) => this.settleUndecided(payment, correlationId), undefined, metrics)
   }
 
   private readonly refunds: Refunds
@@ -121,7 +123,10 @@ export class PaymentService {
       throw error
     }
     const outcome = { duplicate: false, eventId: event.id, eventType: event.type }
-    if (await this.processed.has(WEBHOOK_CONSUMER, event.id)) return { ...outcome, duplicate: true }
+    if (await this.processed.has(WEBHOOK_CONSUMER, event.id)) {
+      this.metrics.count('WebhookDuplicates', 1, { eventType: event.type })
+      return { ...outcome, duplicate: true }
+    }
     const ignored = await this.applyWebhook(event, correlationId)
     await this.processed.remember(WEBHOOK_CONSUMER, event.id)
     return ignored ? { ...outcome, ignored } : outcome
@@ -203,6 +208,9 @@ export class PaymentService {
       default:
         break
     }
+    // Counted by the write that moved the payment (once, whether the API or a webhook got there first).
+    if (moved?.status === 'succeeded') this.metrics.count('PaymentsSucceeded')
+    if (moved?.status === 'failed') this.metrics.count('PaymentsDeclined', 1, { declineCode: moved.declineCode ?? outcome.declineCode ?? 'unknown' })
     const payment = moved ?? (await this.payments.get(paymentId))
     if (!payment) throw new NotFoundError('Payment not found.')
     if (moved?.status === 'succeeded') await this.refundIfOrderGone(moved, correlationId)

@@ -10,6 +10,7 @@
 //   reconcile with the payment provider first, so a paid order is confirmed, never cancelled.
 // Then it drives refunds that are due but not done (PaymentService.retryPendingRefunds).
 import type { Order, OrderStatus } from '../domain/order'
+import { NO_METRICS, type Metrics } from '../ports/metrics'
 import type { OrderRepository } from '../ports/order-repository'
 import type { WorkflowRunner } from '../ports/workflow'
 import type { OrderSaga } from './order-saga'
@@ -50,7 +51,8 @@ export class RecoverySweeper {
     private readonly refunds: RefundRecovery,
     private readonly settings: RecoverySettings,
     /** Told of each order or payment left for the next run, and why. */
-    private readonly onError: (error: unknown, id: string) => void = () => undefined
+    private readonly onError: (error: unknown, id: string) => void = () => undefined,
+    private readonly metrics: Metrics = NO_METRICS
   ) {}
 
   async sweep(correlationId: string, now = Date.now()): Promise<SweepResult> {
@@ -72,6 +74,8 @@ export class RecoverySweeper {
     }
     try {
       result.refunds = await this.refunds.retryPendingRefunds(correlationId, this.onError)
+      // Sampled every run, zero included: refunds still waiting for the provider (alarmed when stuck).
+      this.metrics.count('RefundsPending', result.refunds.pending)
     } catch (error) {
       // The store is down, say: the orders above were handled; refunds wait for the next run.
       this.onError(error, 'refunds')
@@ -111,8 +115,7 @@ export class RecoverySweeper {
       await this.saga.releaseInventory(orderId)
       await this.saga.cancelOrder(orderId, 'payment_timeout', correlationId)
     }
-    // A failed notification never fails the order (as in the state machine).
-    await this.saga.notifyCustomer(orderId).catch(() => undefined)
+    // No email from here: the confirm or cancel wrote ORDER_STATUS_UPDATED, which the notification worker mails.
     return true
   }
 

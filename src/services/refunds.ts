@@ -23,6 +23,7 @@ import {
   type RefundState,
   type RefundStatus
 } from '../domain/refund'
+import { NO_METRICS, type Metrics } from '../ports/metrics'
 import type { OrderRepository } from '../ports/order-repository'
 import type { OutboxEntry } from '../ports/outbox'
 import { PaymentGatewayError, type PaymentGatewayErrorKind, type PaymentGateway } from '../ports/payment-gateway'
@@ -71,7 +72,8 @@ export class Refunds {
     private readonly paymentEventsTopicArn: string,
     /** Asks the provider about an undecided payment (processing, requires_action) and applies its answer. */
     private readonly settle: (payment: Payment, correlationId: string) => Promise<void>,
-    private readonly now: () => number = Date.now
+    private readonly now: () => number = Date.now,
+    private readonly metrics: Metrics = NO_METRICS
   ) {}
 
   /**
@@ -281,12 +283,21 @@ export class Refunds {
         const refundedNow = state.amountRefunded - (payment.amountRefunded ?? 0)
         // The event goes in the same transaction as the write that raises amountRefunded (the outbox).
         const events = refundedNow > 0 ? [this.refunded({ ...payment, ...state }, refundedNow, correlationId)] : []
-        return (await this.payments.saveRefunds(payment, state, events)) ?? LOST_RACE
+        const saved = await this.payments.saveRefunds(payment, state, events)
+        if (saved) this.countCompleted(payment, state)
+        return saved ?? LOST_RACE
       },
       exhausted: () => {
         throw new ConflictError('The payment is changing; try again.')
       }
     })
+  }
+
+  /** RefundsCompleted: the refunds this write (the only one that can, under the optimistic lock) moved to succeeded. */
+  private countCompleted(before: Payment, after: RefundState): void {
+    for (const refund of after.refunds) {
+      if (refund.status === 'succeeded' && findRefund(before, refund.id)?.status !== 'succeeded') this.metrics.count('RefundsCompleted', 1, { kind: refund.kind })
+    }
   }
 
   private refunded(payment: Payment, refundedNow: number, correlationId: string): OutboxEntry {

@@ -1,6 +1,6 @@
 // Signs and verifies every token the API issues. HS256 only (pinned: `alg: none` and any other
-// algorithm are rejected), and a `typ` claim checked at every use so an email-verify or refresh token
-// never works as an access token, or the other way round.
+// algorithm are rejected), and a `typ` claim checked at every use so an email-verify, password-reset or
+// refresh token never works as an access token, or the other way round.
 // Every claim a token of its type is issued with must be present and well-formed: fast-jwt's
 // allowedIss/allowedAud only check `iss`/`aud` when they are there, and it never looks at `iat`, so a
 // correctly signed token without them would otherwise pass (issue 13). `iat` later than now (beyond the
@@ -12,7 +12,10 @@ import { createSigner, createVerifier } from 'fast-jwt'
 import { UnauthorizedError } from '../domain/errors'
 import { ROLES } from '../domain/user'
 
-export type TokenType = 'access' | 'refresh' | 'email-verify'
+export type TokenType = 'access' | 'refresh' | 'email-verify' | 'password-reset'
+
+/** Lifetime of a password-reset link (issue 9: one hour). */
+export const PASSWORD_RESET_TTL_SECONDS = 3600
 
 export interface TokenClaims {
   iss: string
@@ -39,14 +42,20 @@ const CLOCK_TOLERANCE_MS = 5_000
 const REQUIRED_CLAIMS = ['iss', 'aud', 'sub', 'typ', 'jti', 'iat', 'exp']
 
 const isText = (value: unknown): value is string => typeof value === 'string' && value.length > 0
+/** A user's token generation (see TokenGenerations): a non-negative integer. */
+const isGeneration = (value: unknown): boolean => typeof value === 'number' && Number.isInteger(value) && value >= 0
 const isRoleList = (value: unknown): boolean =>
   Array.isArray(value) && value.every((role) => (ROLES as readonly unknown[]).includes(role))
 
 /** The claims each type is issued with (see AuthService), which its users read without further checks. */
 const CLAIMS_OF_TYPE: Record<TokenType, Record<string, (value: unknown) => boolean>> = {
-  access: { email: isText, roles: isRoleList },
-  refresh: { sid: isText },
-  'email-verify': { email: isText }
+  // `sid`: the session (refresh-token family) the token was issued in; `gen`: the user's token
+  // generation then (a password change or reset moves it on, refusing older tokens).
+  access: { email: isText, roles: isRoleList, sid: isText, gen: isGeneration },
+  refresh: { sid: isText, gen: isGeneration },
+  'email-verify': { email: isText },
+  // `nonce`: the single-use value stored on the user when the link was made (PasswordResetLinks).
+  'password-reset': { email: isText, nonce: isText }
 }
 
 export class TokenService {
@@ -93,6 +102,11 @@ export class TokenService {
   /** A single-purpose token for the verification link of a user's email. */
   emailVerificationToken(userId: string, email: string): string {
     return this.issue('email-verify', userId, { email }).token
+  }
+
+  /** A single-purpose, single-use (through `nonce`) token for a password-reset link. */
+  passwordResetToken(userId: string, email: string, nonce: string): string {
+    return this.issue('password-reset', userId, { email, nonce }).token
   }
 
   ttlSeconds(type: TokenType): number {

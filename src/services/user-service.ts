@@ -12,4 +12,12 @@ export class UserService {
     if (!user) throw new NotFoundError('User not found.')
     return publicUser(user)
   }
+
+  /** Changes the caller's own names (trimmed; the route requires at least one). */
+  async updateProfile(caller: Principal, names: { firstName?: string; lastName?: string }): Promise<User> {
+    const trimmed = { firstName: names.firstName?.trim(), lastName: names.lastName?.trim() }
+    const updated = await this.users.updateProfile(caller.email, caller.userId, trimmed, new Date().toISOString())
+    if (!updated) throw new NotFoundError('User not found.')
+    return publicUser(updated)
+  }
 }

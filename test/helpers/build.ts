@@ -9,6 +9,7 @@ import { startDynamoDbLocal, type DynamoDbLocal } from '../../src/local/dynamodb
 import { startEmbeddedRuntime, type EmbeddedRuntime } from '../../src/local/runtime'
 import { projectRootFrom } from '../../src/infra/project-root'
 import { createLogger } from '../../src/logger'
+import type { Metrics } from '../../src/ports/metrics'
 import { LogCapture } from './log-capture'
 
 export const projectRoot = projectRootFrom(import.meta.url)
@@ -34,6 +35,8 @@ export interface BuildOptions {
   projectRoot?: string
   /** Socket timeouts when the test makes the app listen (default: the production ones). */
   serverLimits?: AppOptions['serverLimits']
+  /** Business metrics of the services (default: the embedded runtime's, logged at debug level). */
+  metrics?: Metrics
 }
 
 export interface TestApp {
@@ -53,7 +56,8 @@ export async function build(t: Test, options: BuildOptions = {}): Promise<TestAp
     stackName: `t${randomBytes(5).toString('hex')}`,
     dynamodbEndpoint,
     messaging: { redeliveryDelayMs: 20 },
-    seedDemoCatalog: options.seedDemoCatalog ?? false
+    seedDemoCatalog: options.seedDemoCatalog ?? false,
+    metrics: options.metrics
   })
   let app: FastifyInstance
   try {

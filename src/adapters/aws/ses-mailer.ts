@@ -1,4 +1,5 @@
-// Mailer port on Amazon SES v2 (SendEmail with a simple text body).
+// Mailer port on Amazon SES v2: SendEmail with a simple message carrying both parts (plain text and
+// HTML, SES builds the multipart/alternative MIME message), so every mail client shows one of them.
 import { SendEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2'
 import type { EmailMessage, Mailer } from '../../ports/mailer'
 
@@ -16,7 +17,10 @@ export class SesMailer implements Mailer {
         Content: {
           Simple: {
             Subject: { Data: message.subject, Charset: 'UTF-8' },
-            Body: { Text: { Data: message.text, Charset: 'UTF-8' } }
+            Body: {
+              Text: { Data: message.text, Charset: 'UTF-8' },
+              Html: { Data: message.html, Charset: 'UTF-8' }
+            }
           }
         }
       })

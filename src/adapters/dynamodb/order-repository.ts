@@ -10,7 +10,7 @@ import {
   TransactWriteCommand,
   type DynamoDBDocumentClient
 } from '@aws-sdk/lib-dynamodb'
-import { REFUND_DUE, stockDelta, type Order, type OrderStatus, type ReservationState } from '../../domain/order'
+import { ORDER_KIND, REFUND_DUE, stockDelta, type Order, type OrderStatus, type ReservationState } from '../../domain/order'
 import type { OrderPage, OrderRepository, OrderTransition, ReserveOutcome } from '../../ports/order-repository'
 import type { OutboxEntry } from '../../ports/outbox'
 import { isConditionFailed, putIfAbsent, setClause, updateIf } from './conditional'
@@ -39,9 +39,11 @@ export class DynamoOrderRepository implements OrderRepository {
   ) {}
 
   async create(order: Order, events: OutboxEntry[] = []): Promise<boolean> {
-    if (events.length === 0) return putIfAbsent(this.documents, this.ordersTable, { ...order }, 'id')
+    // `kind` puts every order in byCreatedAt (the back office's list of all orders).
+    const item = { ...order, kind: ORDER_KIND }
+    if (events.length === 0) return putIfAbsent(this.documents, this.ordersTable, item, 'id')
     const failure = await this.transact([
-      { Put: { TableName: this.ordersTable, Item: { ...order }, ConditionExpression: 'attribute_not_exists(id)' } },
+      { Put: { TableName: this.ordersTable, Item: item, ConditionExpression: 'attribute_not_exists(id)' } },
       ...this.outboxPuts(events)
     ])
     return failure === undefined

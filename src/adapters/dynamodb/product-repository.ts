@@ -1,23 +1,13 @@
 // ProductRepository on DynamoDB: one item per product, keyed by `id`. Every write keeps
 // `available = stock - reserved` inside the same conditional write, so the inventory code can
 // reserve with a single condition on `available` and the two never disagree.
-import { setTimeout as sleep } from 'node:timers/promises'
-import {
-  BatchGetCommand,
-  GetCommand,
-  PutCommand,
-  ScanCommand,
-  UpdateCommand,
-  type DynamoDBDocumentClient
-} from '@aws-sdk/lib-dynamodb'
+import { GetCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import { ConflictError } from '../../domain/errors'
 import { PRODUCT_FIELDS, type Product, type ProductFields } from '../../domain/product'
 import type { ProductPage, ProductRepository, StartKey } from '../../ports/product-repository'
+import { batchGetById } from './batch-get'
 import { isConditionFailed, setClause } from './conditional'
-
-/** BatchGetItem's per-request maximum. */
-const BATCH_GET_MAX = 100
-const UNPROCESSED_RETRIES = 8
+import { listingOf } from './product-listing'
 
 export class DynamoProductRepository implements ProductRepository {
   constructor(
@@ -27,7 +17,9 @@ export class DynamoProductRepository implements ProductRepository {
 
   async create(product: Product): Promise<void> {
     try {
-      await this.documents.send(new PutCommand({ TableName: this.tableName, Item: product, ConditionExpression: 'attribute_not_exists(id)' }))
+      await this.documents.send(
+        new PutCommand({ TableName: this.tableName, Item: { ...product, listing: listingOf(product.active) }, ConditionExpression: 'attribute_not_exists(id)' })
+      )
     } catch (error) {
       if (isConditionFailed(error)) throw new ConflictError(`A product with id ${product.id} already exists.`)
       throw error
@@ -40,22 +32,7 @@ export class DynamoProductRepository implements ProductRepository {
   }
 
   async getMany(ids: readonly string[]): Promise<Map<string, Product>> {
-    const found = new Map<string, Product>()
-    const unique = [...new Set(ids)]
-    for (let start = 0; start < unique.length; start += BATCH_GET_MAX) {
-      let keys: Record<string, unknown>[] = unique.slice(start, start + BATCH_GET_MAX).map((id) => ({ id }))
-      // Under throttling BatchGetItem answers part of the request; the rest comes back as UnprocessedKeys.
-      for (let attempt = 0; keys.length > 0; attempt++) {
-        if (attempt > UNPROCESSED_RETRIES) throw new Error(`BatchGetItem on ${this.tableName} left keys unprocessed after ${UNPROCESSED_RETRIES} retries`)
-        if (attempt > 0) await sleep(10 + Math.random() * 20 * 2 ** Math.min(attempt, 5))
-        const result = await this.documents.send(
-          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } })
-        )
-        for (const item of result.Responses?.[this.tableName] ?? []) found.set(String(item.id), item as Product)
-        keys = result.UnprocessedKeys?.[this.tableName]?.Keys ?? []
-      }
-    }
-    return found
+    return batchGetById<Product>(this.documents, this.tableName, ids)
   }
 
   async listPage(options: { limit: number; startKey?: StartKey; activeOnly?: boolean }): Promise<ProductPage> {
@@ -91,7 +68,9 @@ export class DynamoProductRepository implements ProductRepository {
     // With a new stock, one write: the condition and the new `available` both read the `reserved` of
     // this same item version, so a reservation landing concurrently can never leave the two out of step.
     const stockChanges = changes.stock !== undefined
-    const set = setClause({ updatedAt: now, ...settable }, stockChanges ? ['available = :stock - reserved'] : [])
+    // `listing` (the byListing partition) follows `active` in the same write.
+    const listing = changes.active === undefined ? undefined : listingOf(changes.active)
+    const set = setClause({ updatedAt: now, ...settable, listing }, stockChanges ? ['available = :stock - reserved'] : [])
     const condition = stockChanges ? 'attribute_exists(id) AND reserved <= :stock' : 'attribute_exists(id)'
     try {
       const result = await this.documents.send(

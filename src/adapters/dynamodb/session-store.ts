@@ -39,7 +39,7 @@ export class DynamoSessionStore implements SessionStore {
     await conditionally(() => this.setRevoked(sessionId, userId))
   }
 
-  async revokeAllForUser(userId: string): Promise<void> {
+  async revokeAllForUser(userId: string, exceptSessionId?: string): Promise<void> {
     let lastKey: Record<string, unknown> | undefined
     do {
       const page = await this.documents.send(
@@ -51,7 +51,8 @@ export class DynamoSessionStore implements SessionStore {
           ExclusiveStartKey: lastKey
         })
       )
-      await Promise.all((page.Items ?? []).map((item) => this.revoke(String(item.id), userId)))
+      const others = (page.Items ?? []).filter((item) => item.id !== exceptSessionId)
+      await Promise.all(others.map((item) => this.revoke(String(item.id), userId)))
       lastKey = page.LastEvaluatedKey
     } while (lastKey)
   }

@@ -4,8 +4,8 @@ import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentCl
 import { ConflictError } from '../../domain/errors'
 import type { UserRecord } from '../../domain/user'
 import type { OutboxEntry } from '../../ports/outbox'
-import type { UserRepository } from '../../ports/user-repository'
-import { isConditionFailed, updateIf } from './conditional'
+import type { PasswordChange, ProfileChange, UserRepository } from '../../ports/user-repository'
+import { isConditionFailed, setClause, updateIf } from './conditional'
 import { outboxPut } from './outbox-store'
 
 export class DynamoUserRepository implements UserRepository {
@@ -61,4 +61,56 @@ export class DynamoUserRepository implements UserRepository {
       ExpressionAttributeValues: { ':true': true, ':roles': roles, ':now': now }
     })) as UserRecord | undefined
   }
+
+  async updateProfile(email: string, userId: string, names: ProfileChange, now: string): Promise<UserRecord | undefined> {
+    const set = setClause({ firstName: names.firstName, lastName: names.lastName, updatedAt: now })
+    return (await updateIf(this.documents, {
+      TableName: this.tableName,
+      Key: { email },
+      ConditionExpression: 'id = :id',
+      UpdateExpression: set.expression,
+      ExpressionAttributeNames: set.names,
+      ExpressionAttributeValues: { ...set.values, ':id': userId }
+    })) as UserRecord | undefined
+  }
+
+  async startPasswordReset(email: string, nonce: string, eventId: string): Promise<UserRecord | undefined> {
+    return (await updateIf(this.documents, {
+      TableName: this.tableName,
+      Key: { email },
+      // A second delivery of the same event must not replace the nonce the first one mailed.
+      ConditionExpression: 'attribute_exists(email) AND (attribute_not_exists(passwordResetEventId) OR passwordResetEventId <> :eventId)',
+      UpdateExpression: 'SET passwordResetNonce = :nonce, passwordResetEventId = :eventId',
+      ExpressionAttributeValues: { ':nonce': nonce, ':eventId': eventId }
+    })) as UserRecord | undefined
+  }
+
+  async completePasswordReset(change: PasswordChange & { nonce: string }): Promise<UserRecord | undefined> {
+    return (await updateIf(this.documents, {
+      TableName: this.tableName,
+      Key: { email: change.email },
+      ConditionExpression: 'id = :id AND passwordResetNonce = :nonce',
+      // Every session goes: no session's tokens are kept.
+      UpdateExpression: `${NEW_PASSWORD} REMOVE passwordResetNonce, tokenGenerationKeepsSession`,
+      ExpressionAttributeValues: { ...newPasswordValues(change), ':nonce': change.nonce }
+    })) as UserRecord | undefined
+  }
+
+  async changePassword(change: PasswordChange & { expectedHash: string; keepSession: string }): Promise<UserRecord | undefined> {
+    return (await updateIf(this.documents, {
+      TableName: this.tableName,
+      Key: { email: change.email },
+      ConditionExpression: 'id = :id AND passwordHash = :expected',
+      // A reset link mailed before the change must not undo it.
+      UpdateExpression: `${NEW_PASSWORD}, tokenGenerationKeepsSession = :keep REMOVE passwordResetNonce`,
+      ExpressionAttributeValues: { ...newPasswordValues(change), ':expected': change.expectedHash, ':keep': change.keepSession }
+    })) as UserRecord | undefined
+  }
+}
+
+/** The new hash, and the next token generation (tokens of older ones are refused: TokenGenerations). */
+const NEW_PASSWORD = 'SET passwordHash = :hash, updatedAt = :now, tokenGeneration = if_not_exists(tokenGeneration, :zero) + :one'
+
+function newPasswordValues(change: PasswordChange): Record<string, unknown> {
+  return { ':id': change.userId, ':hash': change.passwordHash, ':now': change.now, ':zero': 0, ':one': 1 }
 }

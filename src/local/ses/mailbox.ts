@@ -1,4 +1,5 @@
-// Mailer port for the embedded runtime: keeps sent messages in memory, readable at GET /_local/mailbox.
+// Mailer port for the embedded runtime: keeps sent messages in memory, readable at GET /_local/mailbox
+// (both parts, as SES would send them).
 import type { EmailMessage, Mailer } from '../../ports/mailer'
 
 export interface MailboxEntry extends EmailMessage {
@@ -11,7 +12,7 @@ export class Mailbox implements Mailer {
   constructor(private readonly limit = 1_000) {}
 
   async send(message: EmailMessage): Promise<void> {
-    this.entries.push({ to: message.to, subject: message.subject, text: message.text, sentAt: new Date().toISOString() })
+    this.entries.push({ to: message.to, subject: message.subject, text: message.text, html: message.html, sentAt: new Date().toISOString() })
     if (this.entries.length > this.limit) this.entries.shift()
   }
 

@@ -53,6 +53,8 @@ export interface MessagingDefinition {
 }
 
 const DEFAULT_BATCH_SIZE = 10
+/** SNS protocols that deliver to a person, not to the app. */
+const PEOPLE_PROTOCOLS: ReadonlySet<string> = new Set(['email', 'email-json', 'sms'])
 
 export function readMessagingDefinition(template: CloudFormationTemplate, names: IntrinsicContext, log: Log): MessagingDefinition {
   const resolve = (value: unknown) => resolveIntrinsics(value, names)
@@ -97,6 +99,8 @@ export function readMessagingDefinition(template: CloudFormationTemplate, names:
   for (const [logicalId, resource] of resourcesOfType(template, 'AWS::SNS::Subscription')) {
     const properties = resource.Properties ?? {}
     const protocol = resolve(properties.Protocol)
+    // Deliveries to people (the alarm email): nothing of the app listens there, so nothing to emulate or warn about.
+    if (typeof protocol === 'string' && PEOPLE_PROTOCOLS.has(protocol)) continue
     if (protocol !== 'sqs') {
       warnProtocol(log, logicalId, protocol)
       continue
