@@ -13,6 +13,7 @@ import type { Benchmark, BenchmarkReport } from './lib/benchmark'
 import { measureColdStarts, type ColdStartSeries, type ColdStartSubject } from './lib/cold-start'
 import { table } from './lib/markdown'
 import { cpuPinning } from './lib/processes'
+import { median } from './lib/stats'
 import { functionIdFor, lambdaEnvironment, startColdStartStandIn } from './platform'
 
 const root = projectRootFrom(import.meta.url)
@@ -120,14 +121,16 @@ export const metrics: Benchmark = {
       const rows = SUBJECTS.map((subject) => {
         const emf = byLabel(`${subject.name}:emf`)
         const none = byLabel(`${subject.name}:none`)
-        return { subject, emf, none, costMs: emf.medianResponseMs - none.medianResponseMs }
+        // Paired by round (the two ran one after the other): the machine's drift between rounds cancels.
+        const differences = emf.samples.map((sample, index) => sample.responseMs - (none.samples[index]?.responseMs ?? sample.responseMs))
+        return { subject, emf, none, costMs: median(differences) }
       })
       const worst = Math.max(...rows.map((row) => row.costMs))
       const met = worst <= BUDGET_MS
       const markdown = [
         '### Budget',
         '',
-        table(['budget', 'measured', 'limit', 'status'], [['cold start with EMF metrics − without, worst function', `${ms(worst)} ms`, `≤ ${BUDGET_MS} ms`, met ? 'met' : '**EXCEEDED**']]),
+        table(['budget', 'measured', 'limit', 'status'], [['cold start with EMF metrics − without (median of paired differences), worst function', `${ms(worst)} ms`, `≤ ${BUDGET_MS} ms`, met ? 'met' : '**EXCEEDED**']]),
         '',
         '### Cold starts with and without metrics',
         '',
@@ -138,11 +141,11 @@ export const metrics: Benchmark = {
           'The scheduled workers write their gauges (EMF lines on stdout) in the first invocation; the API builds the adapter at cold start and emits nothing for GET /health.',
         '',
         table(
-          ['function (trigger)', 'EMF records', 'median with metrics (ms)', 'median without (ms)', 'cost (ms)'],
+          ['function (trigger)', 'EMF records', 'median with metrics (ms)', 'median without (ms)', 'cost: median of paired differences (ms)'],
           rows.map((row) => [`${row.subject.name} (${row.subject.event})`, String(row.subject.records), ms(row.emf.medianResponseMs), ms(row.none.medianResponseMs), `**${ms(row.costMs)}**`])
         ),
         '',
-        `**Worst cold-start cost of metrics: ${ms(worst)} ms** (budget ≤ ${BUDGET_MS} ms: ${met ? 'met' : 'EXCEEDED'}). Differences of a millisecond or two either way are noise between two near-identical bundles.`
+        `**Worst cold-start cost of metrics: ${ms(worst)} ms** (budget ≤ ${BUDGET_MS} ms: ${met ? 'met' : 'EXCEEDED'}). The two bundles of a function differ only by that one module, so a difference either way is mostly the machine's noise (see the load line above); a real cost would show as a consistent positive difference on every function that writes records.`
       ].join('\n')
       return { markdown, exceeded: met ? [] : [`metrics add ${ms(worst)} ms to a cold start (budget ${BUDGET_MS} ms)`] }
     } finally {

@@ -2,11 +2,14 @@
 // dist/lambda.mjs (API Gateway handler) and dist/workers/<name>.mjs (one per worker that exports
 // `handler`). Every bundle is self-contained: dist/ runs without node_modules.
 // Usage: node scripts/build.mjs   (also imported by scripts/start.mjs and bench/)
+import { execFile } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import { cp, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import { promisify } from 'node:util'
 import { gzipSync } from 'node:zlib'
 import * as esbuild from 'esbuild'
 
@@ -96,6 +99,53 @@ function esModuleBuildsPlugin() {
   }
 }
 
+/**
+ * The API bundle only: its routes' validators and serializers compiled at build time (Ajv and
+ * fast-json-stringify standalone code, by scripts/compile-schemas.ts from the app's real routes), so
+ * the first invocation compiles no schema. The generated module takes the place of
+ * src/plugins/precompiled-schemas.ts (empty there: tests and the server compile at startup), and the
+ * compilers it makes unnecessary are replaced by stubs that throw, so that neither Ajv nor
+ * fast-json-stringify's compiler is bundled: src/plugins/runtime-schema-compilers.ts (our fallback for
+ * a route with no compiled entry, which the generated set from the same routes never lacks) and
+ * Fastify's default compilers (required only when no factory is given; ours always is).
+ */
+function buildTimeSchemasPlugin(precompiledModule) {
+  const throwing = (what) =>
+    `function missing(route) { throw new Error(${JSON.stringify(`${what} is not in this bundle: no build-time compiled schema for `)} + JSON.stringify([route.method, route.url, route.httpPart ?? route.httpStatus]) + '; rebuild it with scripts/build.mjs') }\n`
+  return {
+    name: 'build-time-schemas',
+    setup(build) {
+      // A CommonJS module (the generated code is), so in a namespace of its own: under src/ it would be
+      // taken for an ES module (package.json `type`).
+      build.onResolve({ filter: /^\.\/precompiled-schemas$/ }, (args) =>
+        args.importer.endsWith(path.join('src', 'plugins', 'schema-compilers.ts')) ? { path: 'precompiled-schemas.cjs', namespace: 'build-time-schemas' } : undefined
+      )
+      build.onLoad({ filter: /^precompiled-schemas\.cjs$/, namespace: 'build-time-schemas' }, () => ({ contents: precompiledModule, loader: 'js', resolveDir: root }))
+      build.onLoad({ filter: /[\\/]src[\\/]plugins[\\/]runtime-schema-compilers\.ts$/ }, () => ({
+        contents: `${throwing('The schema compiler')}export const runtimeSchemaCompilers = { buildValidator: () => missing, buildSerializer: () => missing }\n`,
+        loader: 'js'
+      }))
+      build.onResolve({ filter: /^@fastify\/(ajv-compiler|fast-json-stringify-compiler)$/ }, (args) => ({ path: args.path, namespace: 'build-time-schemas' }))
+      build.onLoad({ filter: /^@fastify\//, namespace: 'build-time-schemas' }, (args) => ({
+        contents: `${throwing(args.path)}module.exports = () => () => missing\n`,
+        loader: 'js'
+      }))
+    }
+  }
+}
+
+/** Runs scripts/compile-schemas.ts (TypeScript, through tsx) and returns the module it generates. */
+async function compileRouteSchemas() {
+  const folder = await mkdtemp(path.join(tmpdir(), 'compiled-schemas-'))
+  try {
+    const output = path.join(folder, 'precompiled-schemas.cjs')
+    await promisify(execFile)(process.execPath, ['--import', 'tsx', path.join(root, 'scripts', 'compile-schemas.ts'), output], { cwd: root })
+    return await readFile(output, 'utf8')
+  } finally {
+    await rm(folder, { recursive: true, force: true })
+  }
+}
+
 function escapeRegExp(text) {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 }
@@ -169,13 +219,22 @@ export async function build({ quiet = false, outdir = distDir } = {}) {
   await rm(outdir, { recursive: true, force: true })
   await mkdir(outdir, { recursive: true })
   // The server is not minified, for readable stack traces; Lambda bundles are (lambdaBundleOptions).
+  const precompiledSchemas = compileRouteSchemas()
   const builds = [
     // bcrypt-worker: the worker-thread file of src/adapters/crypto/bcrypt-worker-pool.ts, which looks
     // for it beside the bundle that runs it (dist/bcrypt-worker.js for the server, .mjs for Lambda).
     { ...common, entryPoints: { server: path.join(root, 'src', 'server.ts'), 'local-server': path.join(root, 'src', 'local', 'server.ts'), 'bcrypt-worker': bcryptWorker }, minify: false },
-    { ...lambdaBundleOptions, entryPoints: { lambda: path.join(root, 'src', 'lambda.ts'), 'bcrypt-worker': bcryptWorker, ...(await workerEntries()) } }
+    { ...lambdaBundleOptions, entryPoints: { 'bcrypt-worker': bcryptWorker, ...(await workerEntries()) } }
   ]
-  const results = await Promise.all(builds.map((options) => esbuild.build({ ...options, outdir })))
+  const lambdaBuild = precompiledSchemas.then((module) =>
+    esbuild.build({
+      ...lambdaBundleOptions,
+      entryPoints: { lambda: path.join(root, 'src', 'lambda.ts') },
+      plugins: [...lambdaBundleOptions.plugins, buildTimeSchemasPlugin(module)],
+      outdir
+    })
+  )
+  const results = await Promise.all([...builds.map((options) => esbuild.build({ ...options, outdir })), lambdaBuild])
   const metafile = { inputs: {}, outputs: {} }
   for (const result of results) {
     Object.assign(metafile.inputs, result.metafile.inputs)
@@ -214,7 +273,7 @@ function printSizes(sizes) {
  * before it is stale. template.yaml and statemachine/ are read at run time, but count as sources.
  */
 export async function newestSourceMtime() {
-  const inputs = ['src', 'template.yaml', 'statemachine', 'package-lock.json', 'scripts/build.mjs']
+  const inputs = ['src', 'template.yaml', 'statemachine', 'package-lock.json', 'scripts/build.mjs', 'scripts/compile-schemas.ts', 'scripts/openapi-document.ts']
   let newest = 0
   for (const input of inputs) {
     const target = path.join(root, input)

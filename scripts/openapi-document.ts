@@ -44,7 +44,7 @@ export function formatOpenApiDocument(document: OpenApiDocument): string {
  * Stands in for every service, present and future: route plugins may take a service when they are
  * registered, but calling any method means the document build did I/O, so it throws.
  */
-function uncallableServices(): Services {
+export function uncallableServices(): Services {
   const service = (serviceName: string) =>
     new Proxy(
       {},

@@ -12,7 +12,7 @@ import { clientErrorHandlerFor, errorHandlerPlugin, frameworkErrorHandler } from
 import { idempotencyKeyPlugin } from './plugins/idempotency-key'
 import { jsonBodyPlugin } from './plugins/json-body'
 import { lazyChildLoggerFactory } from './plugins/lazy-request-logger'
-import { buildValidator } from './plugins/validator-compiler'
+import { schemaCompilers, type FastifyCompilersFactory } from './plugins/schema-compilers'
 import { adminRoutes } from './routes/admin'
 import { healthRoutes } from './routes/health'
 import { ordersRoutes } from './routes/orders'
@@ -43,6 +43,8 @@ export interface AppOptions {
   logger: FastifyBaseLogger
   /** Socket timeouts of the listening server (src/server-limits.ts); tests shorten them. */
   serverLimits?: Partial<ServerLimits>
+  /** Fastify's schema compilers; scripts/compile-schemas.ts records with its own. Default: src/plugins/schema-compilers.ts. */
+  schemaCompilers?: FastifyCompilersFactory
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
@@ -58,7 +60,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // Errors before routing and from Node's HTTP parser, in the error shape (src/plugins/error-handler.ts).
     frameworkErrors: frameworkErrorHandler,
     clientErrorHandler: clientErrorHandlerFor(options.logger),
-    schemaController: { compilersFactory: { buildValidator } }
+    schemaController: { compilersFactory: options.schemaCompilers ?? schemaCompilers }
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.addSchema(ErrorResponse)

@@ -1,13 +1,13 @@
 // Turns domain events into emails, one per change that matters to the customer (DESIGN.md section 6):
 // verification (USER_CREATED; VERIFICATION_REQUESTED, a resend), password reset
-// (PASSWORD_RESET_REQUESTED), order confirmed, shipped, delivered and cancelled
-// (ORDER_STATUS_UPDATED), refunded (PAYMENT_REFUNDED). Each has one template
-// with a plain-text and an HTML part (services/notifications/). Emails come only from here (the
-// notification worker), never from the saga, so a change is mailed once whichever path made it.
+// (PASSWORD_RESET_REQUESTED), order confirmed, shipped, delivered and cancelled (ORDER_STATUS_UPDATED),
+// refunded (PAYMENT_REFUNDED). Each has one template with a plain-text and an HTML part
+// (services/notifications/). Emails come only from here (the notification worker), never from the
+// saga, so a change is mailed once whichever path made it (saga, recovery sweeper, admin, customer).
 // Each event is mailed once: the worker claims it before sending (EventClaims), so a redelivered
-// message, or a duplicate delivered at the same time, sends nothing. If sending succeeds but
-// recording it fails, the claim's lease runs out, the message is redelivered and the email may go out
-// twice; it is never lost.
+// message, or a duplicate delivered at the same time, sends nothing. If sending succeeds but recording
+// it fails, the claim's lease runs out, the message is redelivered and the email may go out twice; it
+// is never lost.
 import { randomUUID } from 'node:crypto'
 import type { Order } from '../domain/order'
 import type { EventClaims } from '../ports/event-claims'
@@ -15,6 +15,7 @@ import type { EventEnvelope } from '../ports/event-bus'
 import type { EmailMessage, Mailer } from '../ports/mailer'
 import type { OrderRepository } from '../ports/order-repository'
 import { EventType } from './events'
+import { PASSWORD_RESET_TTL_SECONDS } from './token-service'
 import { renderEmail, type EmailTemplate, type Sender } from './notifications/render'
 import { ORDER_CANCELLED } from './notifications/templates/order-cancelled'
 import { ORDER_CONFIRMED } from './notifications/templates/order-confirmed'
@@ -33,9 +34,6 @@ const CONSUMER = 'notification'
  * than the queue's visibility timeout (180 s), so a redelivery after a crash finds the lease over.
  */
 const CLAIM_SECONDS = 60
-
-/** A password-reset link lives one hour (the token PasswordResetLinks mints). */
-const RESET_LINK_SECONDS = 3600
 
 /** Mints the token of an email-verification link (AuthService, or the TokenService it uses). */
 export interface EmailVerificationTokens {
@@ -133,7 +131,7 @@ export class NotificationService {
     const reset = await this.sources.resetLinks.prepareResetLink(email, eventId)
     if (!reset) return undefined
     const link = tokenLink(this.settings.publicBaseUrl, '/reset-password', reset.token)
-    return this.render(reset.email, PASSWORD_RESET, { firstName: reset.firstName, link, expires: lifetimeInWords(RESET_LINK_SECONDS) })
+    return this.render(reset.email, PASSWORD_RESET, { firstName: reset.firstName, link, expires: lifetimeInWords(PASSWORD_RESET_TTL_SECONDS) })
   }
 
   /**

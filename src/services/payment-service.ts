@@ -210,7 +210,9 @@ export class PaymentService {
     }
     // Counted by the write that moved the payment (once, whether the API or a webhook got there first).
     if (moved?.status === 'succeeded') this.metrics.count('PaymentsSucceeded')
-    if (moved?.status === 'failed') this.metrics.count('PaymentsDeclined', 1, { declineCode: moved.declineCode ?? outcome.declineCode ?? 'unknown' })
+    if (moved?.status === 'failed') {
+      this.metrics.count('PaymentsDeclined', 1, { declineCode: moved.declineCode ?? outcome.declineCode ?? (outcome.status === 'canceled' ? 'canceled' : 'unknown') })
+    }
     const payment = moved ?? (await this.payments.get(paymentId))
     if (!payment) throw new NotFoundError('Payment not found.')
     if (moved?.status === 'succeeded') await this.refundIfOrderGone(moved, correlationId)

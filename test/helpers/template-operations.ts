@@ -239,8 +239,6 @@ export function tracingProblems(template: CloudFormationTemplate): string[] {
     if ((props(machine).Tracing as { Enabled?: unknown } | undefined)?.Enabled !== true) problems.push(`${id}: Tracing is not enabled`)
   }
   for (const [id, topic] of ofType(template, 'AWS::SNS::Topic')) {
-    // The alarm topic carries CloudWatch's notifications, not the app's requests: nothing to trace.
-    if (id === 'AlarmTopic') continue
     if (props(topic).TracingConfig !== 'Active') problems.push(`${id}: TracingConfig is not Active`)
   }
   return problems

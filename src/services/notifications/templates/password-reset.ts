@@ -13,7 +13,7 @@ The link works once and expires in {{expires}}. If you did not ask for this, ign
   html: `<p>Hello {{firstName}},</p>
 <p>Someone (hopefully you) asked to reset the password of your {{shopName}} account.</p>
 <p><a href="{{link}}" style="display:inline-block;padding:12px 20px;background:#18181b;color:#ffffff;text-decoration:none;border-radius:6px">Choose a new password</a></p>
-<p style="font-size:13px;color:#52525b">Or open this link: <a href="{{link}}">{{link}}</a></p>
+<p style="font-size:13px;color:#52525b;word-break:break-all">Or open this link: <a href="{{link}}">{{link}}</a></p>
 <p>The link works once and expires in {{expires}}. If you did not ask for this, ignore this email: your password stays as it is.</p>
 `
 }
