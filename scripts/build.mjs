@@ -74,25 +74,33 @@ function browserOnlyStubsPlugin() {
 }
 
 /**
- * Packages bundled from their ES module build (package.json `module`) rather than `main` (CommonJS,
- * what esbuild takes for platform node): from ES modules esbuild keeps only what is imported. For
- * the SSM client (only GetParameters is called, at cold start) that is ~78 kB instead of ~226 kB:
- * its CommonJS index holds all of SSM's ~150 operations in one module. Its own imports (@smithy/*,
- * @aws-sdk/core) still resolve as for every other client, so the bundles share one copy of them.
+ * Packages of which the bundles take only the named exports, from their ES module build (package.json
+ * `module`), through a small module re-exporting just those: esbuild resolves packages for platform
+ * node by `main` (CommonJS), and the SSM client's CommonJS index holds all of SSM's ~150 operations
+ * in one module (~226 kB); its ES index, loaded on demand (src/composition/secrets.ts imports the
+ * adapter dynamically, so a function that reads no secret never evaluates it), is kept whole too
+ * (~190 kB). Only GetParameters is called: ~90 kB. Importing another name from the package fails
+ * the build (add it here). The package's own imports (@smithy/*, @aws-sdk/core) resolve as for every
+ * other client, so the bundles share one copy of them.
  */
-const ES_MODULE_BUILDS = ['@aws-sdk/client-ssm']
+const ES_MODULE_EXPORTS = {
+  '@aws-sdk/client-ssm': { SSMClient: 'SSMClient.js', GetParametersCommand: 'commands/GetParametersCommand.js' }
+}
 
-function esModuleBuildsPlugin() {
+function esModuleExportsPlugin() {
   const require = createRequire(import.meta.url)
   return {
-    name: 'es-module-builds',
+    name: 'es-module-exports',
     setup(build) {
-      for (const packageName of ES_MODULE_BUILDS) {
-        build.onResolve({ filter: new RegExp(`^${escapeRegExp(packageName)}$`) }, () => {
+      for (const [packageName, exports] of Object.entries(ES_MODULE_EXPORTS)) {
+        build.onResolve({ filter: new RegExp(`^${escapeRegExp(packageName)}$`) }, () => ({ path: packageName, namespace: 'es-module-exports' }))
+        build.onLoad({ filter: new RegExp(`^${escapeRegExp(packageName)}$`), namespace: 'es-module-exports' }, () => {
           const manifest = require.resolve(`${packageName}/package.json`)
           const { module } = JSON.parse(readFileSync(manifest, 'utf8'))
           if (typeof module !== 'string') throw new Error(`${packageName} has no ES module build (package.json \`module\`)`)
-          return { path: path.join(path.dirname(manifest), module) }
+          const esRoot = path.join(path.dirname(manifest), path.dirname(module))
+          const lines = Object.entries(exports).map(([name, file]) => `export { ${name} } from ${JSON.stringify(path.join(esRoot, file))}`)
+          return { contents: `${lines.join('\n')}\n`, loader: 'js', resolveDir: esRoot }
         })
       }
     }
@@ -192,7 +200,7 @@ const common = {
   logLevel: 'warning',
   // Licence notices of bundled packages go to <bundle>.LEGAL.txt beside each bundle.
   legalComments: 'linked',
-  plugins: [runtimeAssetsPlugin(), esModuleBuildsPlugin()]
+  plugins: [runtimeAssetsPlugin(), esModuleExportsPlugin()]
 }
 
 /**

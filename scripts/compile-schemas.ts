@@ -13,7 +13,7 @@ import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { buildApp } from '../src/app'
-import { loadConfig } from '../src/config'
+import { loadConfig, type Config } from '../src/config'
 import { projectRootFrom } from '../src/infra/project-root'
 import { apiFunctionId, placeholderFunctionEnvironment, withPlaceholderSecrets } from '../src/local/template/placeholder-environment'
 import { loadTemplate } from '../src/local/template/template'
@@ -76,10 +76,15 @@ function recordingCompilers(compiled: CompiledRouteSchemas): SchemaCompilers {
   }
 }
 
+/** The API function's config from template.yaml (placeholder names and secrets; no I/O), logging nothing. */
+export function placeholderApiConfig(): Config {
+  const template = loadTemplate(join(root, 'template.yaml'))
+  return loadConfig({ ...withPlaceholderSecrets(placeholderFunctionEnvironment(template, apiFunctionId(template))), RUNTIME_MODE: 'aws', LOG_LEVEL: 'silent' })
+}
+
 /** Every route's validators and serializers, compiled from the app as dist/lambda.mjs builds it. */
 export async function compileRouteSchemas(): Promise<CompiledRouteSchemas> {
-  const template = loadTemplate(join(root, 'template.yaml'))
-  const config = loadConfig({ ...withPlaceholderSecrets(placeholderFunctionEnvironment(template, apiFunctionId(template))), RUNTIME_MODE: 'aws', LOG_LEVEL: 'silent' })
+  const config = placeholderApiConfig()
   const compiled: CompiledRouteSchemas = { validators: new Map(), serializers: new Map() }
   const app = await buildApp({
     config,

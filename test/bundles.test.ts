@@ -6,6 +6,14 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, relative, resolve } from 'node:path'
 import { build } from '../scripts/build.mjs'
+import type { APIGatewayProxyEvent } from 'aws-lambda'
+import { pathToFileURL } from 'node:url'
+import { functionEnvironment, resourceNames } from '../src/local/template/names'
+import { loadTemplate } from '../src/local/template/template'
+import type { ApiGatewayHandler } from '../src/lambda'
+import { lambdaContext, loadAwsEvent } from './helpers/aws-events'
+import { projectRoot } from './helpers/build'
+import { startSsmStandIn } from './helpers/ssm-stand-in'
 
 interface Metafile {
   outputs: Record<string, { bytes: number; inputs: Record<string, { bytesInOutput: number }> }>
@@ -19,13 +27,16 @@ const WORKER_BUDGET = 700_000
 // of the lazily used parts (Stripe, SES, the docs UI), see the composition report. Delete an entry
 // here once its bundle meets the budget: the budget then applies.
 // Issue 11: the bundles that read secrets from SSM (API, notification, order-saga, recovery-sweeper)
-// carry the SSM client's GetParameters (~90 kB, scripts/build.mjs ES_MODULE_BUILDS); the two whose
-// ceiling that crossed were raised by that much.
+// carry the SSM client's GetParameters (~92 kB, scripts/build.mjs ES_MODULE_EXPORTS); the three
+// workers' ceilings were raised by that much (the API's then too; it was lowered since).
+// The API bundle's ceiling was lowered when its schemas came to be compiled at build time (Ajv and
+// fast-json-stringify's compilers, ~290 kB, out; the generated validators and serializers, ~205 kB, in):
+// 2,330,049 bytes as built then, plus ~2%.
 const NOT_YET_WITHIN_BUDGET: Record<string, number> = {
-  'lambda.mjs': 2_412_000,
+  'lambda.mjs': 2_377_000,
   'workers/notification.mjs': 982_000,
-  'workers/order-saga.mjs': 1_220_000,
-  'workers/recovery-sweeper.mjs': 1_190_000
+  'workers/order-saga.mjs': 1_312_000,
+  'workers/recovery-sweeper.mjs': 1_282_000
 }
 /** The workers whose entries never call Stripe (no payment, no refund, no reconciliation). */
 const WITHOUT_STRIPE = ['workers/notification.mjs', 'workers/order-events.mjs', 'workers/outbox-relay.mjs']
@@ -88,4 +99,71 @@ t.test('bundle sizes: dist/lambda.mjs ≤ 1.3 MB, every worker ≤ 700 kB (bytes
       t.ok(bytes > budget, `${file} is still over its budget (else remove it from NOT_YET_WITHIN_BUDGET)`)
     }
   }
+})
+
+t.test('the API bundle compiles no schema: neither compiler is in it, its build-time set is', async (t) => {
+  const inputs = lambdaBundles.get('lambda.mjs') ?? []
+  for (const compiler of ['node_modules/ajv/dist/core.js', 'node_modules/ajv/dist/compile/', 'node_modules/ajv-formats/dist/index.js', 'node_modules/fast-json-stringify/index.js', 'node_modules/@fastify/ajv-compiler/', 'node_modules/@fastify/fast-json-stringify-compiler/']) {
+    t.notOk(inputs.some((input) => input.includes(compiler)), `no ${compiler}`)
+  }
+  t.ok(inputs.includes('build-time-schemas:precompiled-schemas.cjs'), 'the generated validators and serializers (scripts/compile-schemas.ts)')
+  // The check can fail: the server bundle, which compiles its schemas at startup, has both compilers.
+  const serverInputs = Object.keys(Object.entries(meta.outputs).find(([output]) => output.endsWith('/server.js'))?.[1].inputs ?? {})
+  t.ok(serverInputs.some((input) => input.includes('node_modules/ajv/dist/compile/')) && serverInputs.some((input) => input.includes('node_modules/fast-json-stringify/index.js')))
+})
+
+t.test('the built API bundle builds its app from the build-time set alone and validates as the source does', async (t) => {
+  // On its first invocation the bundle builds the app, which takes every route's validators and
+  // serializers from the generated set; a route missing from it would throw there (the bundle has no
+  // compiler to fall back on), so a 200 proves the set covers every route of the app as deployed.
+  const template = loadTemplate(join(projectRoot, 'template.yaml'))
+  const secretNames = { JwtSecretParameter: '/bundles-test/jwt-secret', StripeSecretKeyParameter: '/bundles-test/stripe-secret-key', StripeWebhookSecretParameter: '/bundles-test/stripe-webhook-secret' }
+  const ssm = await startSsmStandIn(t, {
+    [secretNames.JwtSecretParameter]: 'x'.repeat(32),
+    [secretNames.StripeSecretKeyParameter]: 'sk_test_bundles',
+    [secretNames.StripeWebhookSecretParameter]: 'whsec_bundles'
+  })
+  const env: Record<string, string> = {
+    ...functionEnvironment(template, resourceNames(template, { stackName: 'bundles-test', parameters: secretNames }), 'ApiFunction'),
+    RUNTIME_MODE: 'aws',
+    AWS_REGION: 'us-east-1',
+    // Nothing here reaches DynamoDB: health and a rejected body.
+    AWS_ENDPOINT_URL: ssm.url,
+    AWS_ENDPOINT_URL_SSM: ssm.url,
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    LOG_LEVEL: 'silent'
+  }
+  const previous = Object.fromEntries(Object.keys(env).map((key) => [key, process.env[key]]))
+  Object.assign(process.env, env)
+  t.teardown(() => {
+    for (const [key, value] of Object.entries(previous)) {
+      if (value === undefined) delete process.env[key]
+      else process.env[key] = value
+    }
+  })
+  const { handler } = (await import(pathToFileURL(join(outdir, 'lambda.mjs')).href)) as { handler: ApiGatewayHandler }
+  const event = (method: string, path: string, body: string) => {
+    const loaded = loadAwsEvent<APIGatewayProxyEvent>('apigw-rest-proxy.json', {
+      method,
+      path: path.replace(/^\//, ''),
+      body,
+      stage: 'prod',
+      resource: '/{proxy+}',
+      account_id: '123456789012',
+      dns_suffix: 'amazonaws.com',
+      querystringparameters: {}
+    })
+    loaded.headers = { ...loaded.headers, 'Content-Type': 'application/json' }
+    loaded.multiValueHeaders = { ...loaded.multiValueHeaders, 'Content-Type': ['application/json'] }
+    return loaded
+  }
+  const health = await handler(event('GET', '/health', ''), lambdaContext())
+  t.equal(health.statusCode, 200)
+  t.same(JSON.parse(health.body), { status: 'ok' }, 'serialized by the build-time serializer')
+  // SAM's REST event carries a base64 body.
+  const body = Buffer.from('{"email":"a@example.com","password":"secret-pass","zz":1}').toString('base64')
+  const login = await handler(event('POST', '/users/login', body), lambdaContext())
+  t.equal(login.statusCode, 400)
+  t.match(JSON.parse(login.body), { message: 'body must not have the unknown property "zz"' }, 'strict body, with the clearer message')
 })

@@ -76,6 +76,10 @@ function secretProblems(template: CloudFormationTemplate): string[] {
       if (SECRET_VARIABLES.includes(variable)) problems.push(`${id}: ${variable} is a secret in the environment`)
     }
     const uses = secretsOf(schema)
+    // A deploy with a new SecretsVersion must replace the environments of exactly the functions that read secrets.
+    const version = (env.SECRETS_VERSION as { Ref?: unknown } | undefined)?.Ref
+    if (uses.length > 0 && version !== 'SecretsVersion') problems.push(`${id}: SECRETS_VERSION must be !Ref SecretsVersion (it reads secrets)`)
+    if (uses.length === 0 && env.SECRETS_VERSION !== undefined) problems.push(`${id}: SECRETS_VERSION given, but it reads no secret`)
     for (const secret of Object.keys(SECRET_PARAMETERS) as SecretName[]) {
       const variable = SECRET_PARAMETERS[secret]
       const given = env[variable]
@@ -127,6 +131,8 @@ t.test('each check fails on a template broken on purpose', async (t) => {
     ['a NoEcho value parameter', (copy) => void ((copy.Parameters ??= {}).JwtSecret = { Type: 'String', NoEcho: true }), /parameter JwtSecret is NoEcho/],
     ['a parameter that takes any string', (copy) => void delete (copy.Parameters?.StripeWebhookSecretParameter as { AllowedPattern?: string }).AllowedPattern, /parameter StripeWebhookSecretParameter must be a String whose AllowedPattern takes SSM names only/],
     ['a shared default name', (copy) => void ((copy.Parameters?.JwtSecretParameter as { Default?: string }).Default = '/shop/jwt'), /parameter JwtSecretParameter must have no Default/],
+    ['a function that reads secrets without SECRETS_VERSION', (copy) => void delete fn(copy, 'RecoverySweeperFunction').SECRETS_VERSION, /RecoverySweeperFunction: SECRETS_VERSION must be !Ref SecretsVersion/],
+    ['SECRETS_VERSION on a function without secrets', (copy) => void (fn(copy, 'OrderEventsFunction').SECRETS_VERSION = { Ref: 'SecretsVersion' }), /OrderEventsFunction: SECRETS_VERSION given, but it reads no secret/],
     ['a contract parameter missing', (copy) => void delete copy.Parameters?.StripeSecretKeyParameter, /parameter StripeSecretKeyParameter \(the SSM parameter name of STRIPE_SECRET_KEY\) is missing/]
   ]
   for (const [what, change, expected] of cases) {

@@ -114,26 +114,6 @@ function cfnLint(file: string): { status: number | null; report: string } {
   return { status: result.status, report: `${result.stdout ?? ''}${result.stderr ?? ''}`.trim() }
 }
 
-/**
- * The template as cfn-lint should see it. Its SAM transform replaces the definition SAM would generate
- * for an Api from its functions' events by a placeholder S3 URI, unless the Api sets Auth, Cors or
- * DisableExecuteApiEndpoint (cfnlint/template/transforms/_sam.py); SAM then rejects GatewayResponses
- * ("works only with inline Swagger"), which the real transform accepts. Setting
- * DisableExecuteApiEndpoint to its default (false) on such an Api lets cfn-lint transform it as SAM does.
- */
-function lintable(text: string): string {
-  const parsed = parseTemplate(text)
-  let result = text
-  for (const [id, resource] of Object.entries(parsed.Resources)) {
-    const properties = resource.Properties ?? {}
-    if (resource.Type !== 'AWS::Serverless::Api' || !properties.GatewayResponses) continue
-    if (['DefinitionBody', 'DefinitionUri', 'Auth', 'Cors', 'DisableExecuteApiEndpoint'].some((name) => name in properties)) continue
-    const block = new RegExp(`(\\n  ${id}:\\n(?:    .*\\n|\\s*#.*\\n)*?    Properties:\\n)`)
-    result = result.replace(block, '$1      DisableExecuteApiEndpoint: false\n')
-  }
-  return result
-}
-
 const cfnLintVersion = spawnSync('cfn-lint', ['--version'], { encoding: 'utf8' })
 const cfnLintMissing = (cfnLintVersion.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT'
 // The Node machine image ships cfn-lint (with the SAM translator): CI fails without it, a developer
@@ -148,7 +128,7 @@ t.test('cfn-lint: the SAM transform and the CloudFormation resource schemas acce
   t.teardown(() => rm(folder, { recursive: true, force: true }))
   const lint = async (text: string) => {
     const file = join(folder, 'template.yaml')
-    await writeFile(file, lintable(text))
+    await writeFile(file, text)
     return cfnLint(file)
   }
   const real = await lint(templateText)

@@ -6,7 +6,6 @@
 // directly), the variables themselves still work; a name and a value for the same secret is an error.
 import type { TObject } from '@sinclair/typebox'
 import { ConfigError, configSchema, loadConfigOf, problemOf, StripeSlice, type Config } from '../config'
-import { ssmSecretParametersReadOnce } from '../adapters/aws/ssm-secret-parameters'
 import type { SecretParameters } from '../ports/secret-parameters'
 import { awsClientOptions } from './builders'
 
@@ -76,11 +75,11 @@ export async function withSecrets(schema: TObject, env: Env, store?: () => Promi
 }
 
 /**
- * The SSM adapter. Imported statically (an entry that names its secrets reads them at every cold
- * start anyway): inside a module loaded by a dynamic import, esbuild could not drop SSM's unused
- * operations from the bundle (scripts/build.mjs, ES_MODULE_BUILDS).
+ * The SSM adapter, loaded when a parameter is to be read: a function given the values (a container)
+ * never evaluates the SSM client. Bundled from the client's GetParameters alone (scripts/build.mjs).
  */
 async function ssmSecretParameters(env: Env): Promise<SecretParameters> {
   const config = loadConfigOf(configSchema({ AWS_ENDPOINT_URL_SSM: StripeSlice.AWS_ENDPOINT_URL_SSM }), env)
+  const { ssmSecretParametersReadOnce } = await import('../adapters/aws/ssm-secret-parameters')
   return ssmSecretParametersReadOnce(awsClientOptions({ AWS_REGION: config.AWS_REGION, AWS_ENDPOINT_URL: config.AWS_ENDPOINT_URL_SSM ?? config.AWS_ENDPOINT_URL }))
 }

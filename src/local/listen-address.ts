@@ -12,7 +12,9 @@ export interface HeldPort {
 /** Listens on host:port (port 0: one the system picks) and holds it until released. */
 export function holdPort(host: string, port: number): Promise<HeldPort> {
   return new Promise((resolve, reject) => {
-    const holder = createServer()
+    // A connection made while the port is held (a client polling /health) is dropped at once: kept
+    // open, it would never be answered, and closing the holder would wait for it to end.
+    const holder = createServer((socket) => socket.destroy())
     holder.unref()
     holder.once('error', reject)
     holder.listen({ host, port, exclusive: true }, () => {
