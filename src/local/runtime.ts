@@ -18,6 +18,7 @@ import { terminalLog } from './terminal-log'
 import { localRoutes, type Inspection } from './routes'
 import { DynamoProductRepository } from '../adapters/dynamodb/product-repository'
 import { createTablesFromTemplate } from './dynamodb/create-tables'
+import { backfillIndexKeys } from '../adapters/dynamodb/index-key-backfill'
 import { FaultSwitches } from './faults'
 import { dynamoDbLocalClientConfig, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb/dynamodb-local'
 import { BcryptWorkerPool } from '../adapters/crypto/bcrypt-worker-pool'
@@ -173,6 +174,11 @@ export async function startEmbeddedRuntime(options: EmbeddedRuntimeOptions): Pro
     dataDir: stateDir === undefined ? undefined : join(stateDir, 'stepfunctions')
   })
   const documents = documentClient(dynamodb)
+  if (config.LOCAL_DATA_DIR) {
+    // Kept data may predate the back-office indexes' keys: what scripts/backfill-index-keys.ts does
+    // once after a stack update, done at each start here (a no-op once every item has them).
+    await backfillIndexKeys(documents, { ordersTable: config.ORDERS_TABLE, productsTable: config.PRODUCTS_TABLE })
+  }
   const bcrypt = new BcryptWorkerPool()
   const runtime = composeRuntime(
     config,
