@@ -7,7 +7,7 @@ import tseslint from 'typescript-eslint'
 /**
  * The dependency directions of DESIGN.md section 3 (routes/workers → services → ports ← adapters; domain
  * depends on nothing; src/local/ depends on the app, never the reverse), as eslint-plugin-boundaries
- * rules for the files under `rootPath`/src. A function so test/boundaries.test.ts can apply the very same
+ * rules for the files under `rootPath`/src. A function so test/repo/boundaries.test.ts can apply the very same
  * rules to a throw-away tree and prove that each of them fails.
  */
 export function boundariesConfig(rootPath) {

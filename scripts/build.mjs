@@ -84,7 +84,45 @@ function browserOnlyStubsPlugin() {
  * other client, so the bundles share one copy of them.
  */
 const ES_MODULE_EXPORTS = {
-  '@aws-sdk/client-ssm': { SSMClient: 'SSMClient.js', GetParametersCommand: 'commands/GetParametersCommand.js' }
+  '@aws-sdk/client-ssm': { SSMClient: 'SSMClient.js', GetParametersCommand: 'commands/GetParametersCommand.js' },
+  // Imported dynamically by src/composition/aws-clients.ts: a dynamic import keeps a whole index
+  // (esbuild cannot know which names are used), so these are narrowed the same way.
+  '@aws-sdk/client-sns': { SNSClient: 'SNSClient.js', PublishCommand: 'commands/PublishCommand.js' },
+  '@aws-sdk/client-sfn': {
+    SFNClient: 'SFNClient.js',
+    DescribeExecutionCommand: 'commands/DescribeExecutionCommand.js',
+    SendTaskFailureCommand: 'commands/SendTaskFailureCommand.js',
+    SendTaskSuccessCommand: 'commands/SendTaskSuccessCommand.js',
+    StartExecutionCommand: 'commands/StartExecutionCommand.js'
+  },
+  '@aws-sdk/client-sesv2': { SESv2Client: 'SESv2Client.js', SendEmailCommand: 'commands/SendEmailCommand.js' }
+}
+
+/**
+ * The AWS SDK packages (@aws-sdk/*, @smithy/*) that have an ES module build (package.json `module`) but no `exports` map are
+ * bundled from that build: esbuild resolves packages for platform node by `main` (CommonJS), and a
+ * client's CommonJS index `require`s whole @smithy/core and @aws-sdk/core submodules (every protocol,
+ * codec and serde, ~215 kB), and so do the credential providers and the HTTP handler; ES imports let
+ * esbuild tree-shake them to what the clients use. Packages
+ * with an `exports` map (@smithy/core, @aws-sdk/core, ...) already resolve to their ES build for an
+ * `import`. Lambda bundles only (the server keeps the CommonJS builds, as tested locally).
+ */
+const ES_MODULE_BUILD_PACKAGES = /^@(?:aws-sdk|smithy)\/[a-z0-9-]+$/
+
+function esModuleBuildPlugin() {
+  return {
+    name: 'es-module-build',
+    setup(build) {
+      build.onResolve({ filter: ES_MODULE_BUILD_PACKAGES }, async (args) => {
+        if (args.pluginData?.esModuleBuild || args.path in ES_MODULE_EXPORTS) return undefined
+        const manifest = await build.resolve(`${args.path}/package.json`, { kind: args.kind, resolveDir: args.resolveDir, pluginData: { esModuleBuild: true } })
+        if (manifest.errors.length > 0) return undefined
+        const { module, exports } = JSON.parse(await readFile(manifest.path, 'utf8'))
+        if (typeof module !== 'string' || exports !== undefined) return undefined
+        return { path: path.join(path.dirname(manifest.path), module) }
+      })
+    }
+  }
 }
 
 function esModuleExportsPlugin() {
@@ -215,13 +253,13 @@ export const lambdaBundleOptions = {
   // .mjs: deployed as dist/ (template.yaml's CodeUri) without a package.json, Lambda's Node.js
   // runtime knows these are ES modules only by their extension.
   outExtension: { '.js': '.mjs' },
-  plugins: [...common.plugins, browserOnlyStubsPlugin()]
+  plugins: [...common.plugins, browserOnlyStubsPlugin(), esModuleBuildPlugin()]
 }
 
 /**
  * Builds every bundle into dist/ (emptied first) and writes dist/meta.json, the combined esbuild
  * metafile (inspect it with esbuild's bundle analyzer). Returns the bundles' sizes. `outdir`
- * builds elsewhere instead (test/bundles.test.ts, so it never disturbs a dist/ in use).
+ * builds elsewhere instead (test/repo/bundles.test.ts, so it never disturbs a dist/ in use).
  */
 export async function build({ quiet = false, outdir = distDir } = {}) {
   await rm(outdir, { recursive: true, force: true })

@@ -1,7 +1,7 @@
 // The README's configuration table (and the list of what the API needs in aws mode), generated from
 // src/config.ts so the two cannot drift:
 //   tsx scripts/config-doc.ts write   rewrite the blocks between the markers in README.md (`npm run docs:config`)
-//   tsx scripts/config-doc.ts check   fail if README.md is not what src/config.ts generates (test/config-doc.test.ts)
+//   tsx scripts/config-doc.ts check   fail if README.md is not what src/config.ts generates (test/repo/config-doc.test.ts)
 // One row per variable of the config slices: the default and whether it is required come from the
 // TypeBox schema; the meaning is the doc comment on the slice property that defines it (not on the
 // ones that reuse it, e.g. `IDEMPOTENCY_TABLE: HttpSlice.IDEMPOTENCY_TABLE`), read with the TypeScript

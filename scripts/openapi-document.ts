@@ -1,6 +1,6 @@
 // The OpenAPI document of the API, generated from the route schemas without touching any service: the
 // app is built with placeholder config and services that are never called (routes are registered,
-// no request is served). Used by scripts/openapi.ts (openapi/openapi.json) and test/openapi.test.ts;
+// no request is served). Used by scripts/openapi.ts (openapi/openapi.json) and test/repo/openapi.test.ts;
 // not part of any bundle.
 import { join } from 'node:path'
 import { buildApp } from '../src/app'

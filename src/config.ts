@@ -7,7 +7,7 @@ import { Integer, Literal, Object as ObjectType, Optional, OptionalKind, String 
 // Only TypeBox's builders used here, by name, and the few schema kinds they make are checked by
 // `problemOf` below: every Lambda bundle loads this file, and TypeBox's `Type` and `Value` namespaces
 // would bring all of their builders and operations (~90 KB minified) into each of them, its
-// Default/Check/Errors ~35 KB. test/config.test.ts holds `problemOf` to Value.Check on every slice.
+// Default/Check/Errors ~35 KB. test/unit/config.test.ts holds `problemOf` to Value.Check on every slice.
 const Type = { Integer, Literal, Object: ObjectType, Optional, String: StringType, Union }
 
 const PositiveInt = Type.Integer({ minimum: 1 })

@@ -1,4 +1,4 @@
-// Request generators for test/fuzz.test.ts: fast-check arbitraries derived from the committed OpenAPI
+// Request generators for test/http/fuzz.test.ts: fast-check arbitraries derived from the committed OpenAPI
 // document (the subset of JSON Schema our routes use), mixed with hostile values that no schema
 // suggests (whitespace-only and very long strings, numbers past their bounds, wrong types, `__proto__`
 // and huge keys, deep nesting). Bodies are generated as value trees and written as JSON text here, so

@@ -1,5 +1,5 @@
 // The operations rules of template.yaml (DESIGN.md section 9, issue 11), each a pure function from a
-// parsed template to the problems it finds, so test/template-operations.test.ts runs each on the real
+// parsed template to the problems it finds, so test/repo/template-operations.test.ts runs each on the real
 // template (none) and on a copy broken on purpose (the problem is found).
 import type { CloudFormationTemplate, TemplateResource } from '../../src/local/template/template'
 import { METRICS_NAMESPACE, METRICS_SERVICE } from '../../src/adapters/aws/emf-metrics'

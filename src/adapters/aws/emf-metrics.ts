@@ -4,7 +4,7 @@
 // already counted), nothing at cold start but this module.
 //
 // Written by hand rather than with Powertools Metrics: the whole format we need is the record built
-// below (about 40 lines, checked against the specification by test/emf-metrics.test.ts), where
+// below (about 40 lines, checked against the specification by test/adapters/emf-metrics.test.ts), where
 // Powertools buffers metrics per invocation and attaches its metadata to every metric of a flush, so
 // a per-event property such as declineCode would need a single-metric instance per call anyway, plus
 // a flush wired into every handler. Specification:

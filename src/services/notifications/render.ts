@@ -1,7 +1,7 @@
 // Renders one email from its template: the subject, a plain-text part and an HTML part, each wrapped
 // in the shop's layout. Mustache: logic-less (a template only places values the typed view builders
 // in views.ts computed; it cannot run code), HTML-escaped by default (`{{value}}`; this project's
-// templates never use Mustache's unescaped forms, test/notification-emails.test.ts checks). The plain-text
+// templates never use Mustache's unescaped forms, test/unit/notification-emails.test.ts checks). The plain-text
 // part and the subject are not HTML, so they are rendered with an identity escape instead.
 // Templates are string constants (bundled by esbuild; nothing is read from disk at run time).
 import Mustache from 'mustache'
