@@ -33,6 +33,12 @@ const banner = [
 // read. In a bundle every module shares the bundle's `__dirname`, so the folders are copied to
 // dist/assets/<package>/ and each module of the package gets its own `__dirname` pointing at its
 // original place in that copy.
+/**
+ * The folder of the Lambda bundles' chunks (code they import dynamically, see lambdaBundleOptions),
+ * under dist/ (template.yaml's CodeUri), so they deploy with the handlers.
+ */
+export const CHUNKS_DIR = 'chunks'
+
 const runtimeAssets = {
   '@fastify/swagger-ui': ['static'] // the docs UI's HTML/JS/CSS and the logo read at startup
 }
@@ -49,7 +55,9 @@ function runtimeAssetsPlugin() {
           const relativeDir = path.relative(packageDir, path.dirname(args.path)).split(path.sep)
           const segments = JSON.stringify(['assets', ...packageName.split('/'), ...relativeDir].filter(Boolean))
           // CommonJS modules are wrapped in a function by esbuild, so this `var` stays module-local.
-          const prelude = `var __dirname = require('node:path').join(require('node:path').dirname(__filename), ...${segments});\n`
+          // A Lambda bundle may hold the package in a chunk (dist/chunks/, see lambdaBundleOptions):
+          // the assets are then one folder up.
+          const prelude = `var __dirname = require('node:path').join(require('node:path').dirname(__filename), ...(require('node:path').basename(require('node:path').dirname(__filename)) === ${JSON.stringify(CHUNKS_DIR)} ? ['..'] : []), ...${segments});\n`
           return { contents: prelude + (await readFile(args.path, 'utf8')), loader: 'js' }
         })
       }
@@ -253,6 +261,13 @@ export const lambdaBundleOptions = {
   // .mjs: deployed as dist/ (template.yaml's CodeUri) without a package.json, Lambda's Node.js
   // runtime knows these are ES modules only by their extension.
   outExtension: { '.js': '.mjs' },
+  // Code reached only through a dynamic import (Stripe, the docs UI, the SNS/SFN/SES/SSM clients, the
+  // SDK's credential providers other than the environment's) goes to chunks in dist/chunks/, loaded
+  // when first needed instead of parsed at every cold start. Each Lambda entry point is built on its
+  // own (build()), so no chunk holds code an entry point imports statically: the entry file is what
+  // a cold start loads, the chunks what it may load later (both reported by the platform benchmark).
+  splitting: true,
+  chunkNames: `${CHUNKS_DIR}/[name]-[hash]`,
   plugins: [...common.plugins, browserOnlyStubsPlugin(), esModuleBuildPlugin()]
 }
 
@@ -270,7 +285,9 @@ export async function build({ quiet = false, outdir = distDir } = {}) {
     // bcrypt-worker: the worker-thread file of src/adapters/crypto/bcrypt-worker-pool.ts, which looks
     // for it beside the bundle that runs it (dist/bcrypt-worker.js for the server, .mjs for Lambda).
     { ...common, entryPoints: { server: path.join(root, 'src', 'server.ts'), 'local-server': path.join(root, 'src', 'local', 'server.ts'), 'bcrypt-worker': bcryptWorker }, minify: false },
-    { ...lambdaBundleOptions, entryPoints: { 'bcrypt-worker': bcryptWorker, ...(await workerEntries()) } }
+    { ...lambdaBundleOptions, entryPoints: { 'bcrypt-worker': bcryptWorker } },
+    // One build per worker: built together, code the workers share would be split into chunks too.
+    ...Object.entries(await workerEntries()).map(([name, entry]) => ({ ...lambdaBundleOptions, entryPoints: { [name]: entry } }))
   ]
   const lambdaBuild = precompiledSchemas.then((module) =>
     esbuild.build({

@@ -122,7 +122,8 @@ export interface PaymentGateway {
   refund(input: RefundInput): Promise<GatewayRefund>
   /**
    * Verifies a webhook's signature on the RAW body (tolerance 300 s) and returns the event; throws
-   * WebhookSignatureError otherwise.
+   * WebhookSignatureError otherwise. May answer a promise (rejected the same way): the Lambdas load
+   * the Stripe SDK on first use (composition/stripe.ts).
    */
-  parseWebhook(rawBody: Buffer | string, signatureHeader: string | undefined): GatewayWebhookEvent
+  parseWebhook(rawBody: Buffer | string, signatureHeader: string | undefined): GatewayWebhookEvent | Promise<GatewayWebhookEvent>
 }

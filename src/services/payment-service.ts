@@ -117,7 +117,7 @@ export class PaymentService {
   async handleWebhook(rawBody: Buffer, signature: string | undefined, correlationId: string): Promise<WebhookOutcome> {
     let event
     try {
-      event = this.gateway.parseWebhook(rawBody, signature)
+      event = await this.gateway.parseWebhook(rawBody, signature)
     } catch (error) {
       if (error instanceof WebhookSignatureError) throw new ValidationError('Invalid webhook signature.', { field: 'stripe-signature' })
       throw error

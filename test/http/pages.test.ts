@@ -2,33 +2,12 @@
 // (lang, <main>, labels, a live status region), the headers that lock it down (the CSP allows exactly
 // the inline script and style, by hash), no request data in the page, and their OpenAPI entries.
 // What they do in a browser is test/process/pages-browser.test.ts. The app is built with services that
-// throw if called: serving a page must not touch any.
+// throw if called (test/helpers/stub-app.ts): serving a page must not touch any.
 import { createHash } from 'node:crypto'
 import t, { type Test } from 'tap'
-import { buildApp } from '../../src/app'
-import { createLogger } from '../../src/logger'
-import type { Services } from '../../src/services/index'
+import { stubApp } from '../helpers/stub-app'
 
-const untouchable = new Proxy(
-  {},
-  {
-    get: (_target, name) =>
-      typeof name === 'symbol' || name === 'then'
-        ? undefined
-        : new Proxy({}, { get: (_service, member) => (typeof member === 'symbol' || member === 'then' ? undefined : () => { throw new Error(`${String(name)}.${String(member)} called`) }) })
-  }
-) as Services
-
-async function app(t: Test) {
-  const built = await buildApp({
-    config: { CORS_ORIGINS: '' },
-    services: untouchable,
-    authenticate: async () => undefined,
-    logger: createLogger({ LOG_LEVEL: 'silent', RUNTIME_MODE: 'local' })
-  })
-  t.teardown(() => built.close())
-  return built
-}
+const app = (t: Test) => stubApp(t)
 
 const hashOf = (text: string) => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`
 const between = (html: string, tag: string) => {
