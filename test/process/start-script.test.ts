@@ -22,8 +22,9 @@ function projectCopy(): string {
     symlinkSync(join(projectRoot, entry), join(root, entry))
   }
   mkdirSync(join(root, 'scripts'))
-  for (const file of readdirSync(join(projectRoot, 'scripts'))) {
-    if (file.endsWith('.mjs')) copyFileSync(join(projectRoot, 'scripts', file), join(root, 'scripts', file))
+  // Every script, .ts ones too: the build runs scripts/compile-schemas.ts, which imports its neighbours.
+  for (const file of readdirSync(join(projectRoot, 'scripts'), { withFileTypes: true })) {
+    if (file.isFile()) copyFileSync(join(projectRoot, 'scripts', file.name), join(root, 'scripts', file.name))
   }
   return root
 }
