@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs'
 import { readdir, readFile } from 'node:fs/promises'
 import { join, relative } from 'node:path'
-import { bundleSizes, distDir } from '../scripts/build.mjs'
+import { bundleSizes, CHUNKS_DIR, distDir, lambdaFootprints } from '../scripts/build.mjs'
 import { ensureDynamoDbLocal } from '../scripts/dynamodb-local.mjs'
 import { apiFunctionId, placeholderFunctionEnvironment, placeholderSecretParameters } from '../src/local/template/placeholder-environment'
 import { projectRootFrom } from '../src/infra/project-root'
@@ -278,7 +278,7 @@ async function coldStarts({ quick, runs: requestedRuns }: BenchmarkOptions, chec
         '. Each Lambda row is `node bench/lambda-cold-start.mjs <bundle> <event>`: import the bundle (init), then invoke its handler once with a real-shaped event of its trigger (bench/events/); ' +
         'the time is from spawn until the response is printed (the process then exits at once). ' +
         '`node -e ""` is timed from spawn to exit. ' +
-        `The baseline is \`bench/baseline/lambda.ts\` — Fastify + @fastify/aws-lambda + the DynamoDB document client, 22 TypeBox-validated routes — bundled by bench/baseline/build.mjs with scripts/build.mjs's Lambda settings (minified, keepNames, ESM, sourcemap; ${baseline.bytes} bytes). ` +
+        `The baseline is \`bench/baseline/lambda.ts\` — Fastify + @fastify/aws-lambda + the DynamoDB document client, 22 TypeBox-validated routes — bundled by bench/baseline/build.mjs with scripts/build.mjs's Lambda settings (minified, keepNames, ESM, sourcemap, code splitting; ${baseline.footprint.startBytes} bytes loaded by its import: the entry file's ${baseline.bytes} and the chunks it imports; ${baseline.footprint.totalBytes} with the chunks it can load later). ` +
         `Environment: what template.yaml gives each function (the API's for the baseline and \`node -e ""\`; incl. NODE_OPTIONS=${apiEnv.NODE_OPTIONS ?? ''}), placeholder table names and SSM parameter names of the secrets, RUNTIME_MODE=aws, AWS_REGION=${FAKE_REGION} (a region that does not exist), dummy credentials, LOG_LEVEL=warn, ` +
         'and AWS_ENDPOINT_URL at a stand-in on 127.0.0.1 (bench/lib/aws-stand-in.ts: a DynamoDB holding only the pending order named by the saga event, and SSM GetParameters answering placeholder secrets; any other call answered 400): the AWS calls column lists what the first invocation called, and their round trips are in its time. Nothing leaves the machine.',
       '',
@@ -310,19 +310,44 @@ function checkOutcome(label: string, sample: ColdStartSample, expectedOutcome: s
 
 async function sizes(checks: BudgetCheck[]): Promise<string> {
   const kb = (bytes: number) => `${(bytes / 1000).toFixed(1)} kB`
-  const budgetOf = (file: string) => (file === 'lambda.mjs' ? BUDGET.apiBytes : /^workers\/[^/]+\.mjs$/.test(file) ? BUDGET.workerBytes : undefined)
-  const rows = (await bundleSizes()).map(({ file, bytes, gzipBytes }) => {
+  const budgetOf = (file: string) => (file === 'lambda.mjs' ? BUDGET.apiBytes : BUDGET.workerBytes)
+  const footprints = await lambdaFootprints()
+  const lambdaRows = footprints.map(({ file, entryBytes, startBytes, startFiles, totalBytes, totalFiles }) => {
     const budget = budgetOf(file)
-    if (budget !== undefined) checks.push({ budget: `size of dist/${file}`, measured: `${bytes} bytes`, limit: `≤ ${budget} bytes`, met: bytes <= budget })
-    const status = budget === undefined ? '' : bytes <= budget ? 'met' : '**EXCEEDED**'
-    return [`dist/${file}`, `${bytes} (${kb(bytes)})`, budget === undefined ? '—' : `${budget} (${kb(budget)})`, status, `${gzipBytes} (${kb(gzipBytes)})`]
+    const met = startBytes <= budget
+    checks.push({ budget: `size of dist/${file} (entry + chunks it imports)`, measured: `${startBytes} bytes`, limit: `≤ ${budget} bytes`, met })
+    return [
+      `dist/${file}`,
+      `${entryBytes} (${kb(entryBytes)})`,
+      `**${startBytes} (${kb(startBytes)})**, ${startFiles} files`,
+      `${budget} (${kb(budget)})`,
+      met ? 'met' : '**EXCEEDED**',
+      `${totalBytes} (${kb(totalBytes)}), ${totalFiles} files`
+    ]
   })
+  const all = await bundleSizes()
+  const chunks = all.filter(({ file }) => file.startsWith(`${CHUNKS_DIR}/`))
+  const lambdaFiles = new Set(footprints.map(({ file }) => file))
+  const otherRows = all
+    .filter(({ file }) => !file.startsWith(`${CHUNKS_DIR}/`) && !lambdaFiles.has(file))
+    .map(({ file, bytes, gzipBytes }) => [`dist/${file}`, `${bytes} (${kb(bytes)})`, `${gzipBytes} (${kb(gzipBytes)})`])
+  const sum = (key: 'bytes' | 'gzipBytes') => chunks.reduce((total, chunk) => total + chunk[key], 0)
+  otherRows.push([`dist/${CHUNKS_DIR}/ (${chunks.length} files, all Lambda bundles' chunks)`, `${sum('bytes')} (${kb(sum('bytes'))})`, `${sum('gzipBytes')} (${kb(sum('gzipBytes'))})`])
   return [
     '### Bundle sizes',
     '',
-    'esbuild bundles from `node scripts/build.mjs`: bytes on disk as built (source maps and licence files not counted); gzip for information only. ' +
-      'Budgets: dist/lambda.mjs ≤ 1.3 MB and every Lambda worker bundle (dist/workers/) ≤ 700 kB, decimal units; the server bundles and bcrypt worker threads have none.',
+    'esbuild bundles from `node scripts/build.mjs`: bytes on disk as built (source maps and licence files not counted), decimal units. ' +
+      'The Lambda bundles are split (esbuild `splitting`, each entry point built on its own): code reached only through a dynamic import ' +
+      '(the Stripe SDK, the docs UI, the SNS/SFN/SES/SSM clients, the SDK credential providers other than the environment\'s) is in chunks under dist/chunks/, ' +
+      'loaded on first use; `yaml` (GET /docs/yaml only) is a CommonJS side bundle there, required on first use. ' +
+      'Code an entry shares with such a chunk is in a chunk both import, so the entry file alone understates a cold start: ' +
+      'the budgets (dist/lambda.mjs ≤ 1.3 MB, every worker ≤ 700 kB) are checked against **the entry file plus the chunks it imports statically** ' +
+      '(what importing it loads, from dist/meta.json), and the last column adds every chunk it can load later.',
     '',
-    table(['bundle', 'bytes', 'budget (bytes)', 'status', 'gzip bytes'], rows)
+    table(['Lambda bundle', 'entry file bytes', 'entry + chunks it imports (budgeted)', 'budget (bytes)', 'status', 'with every chunk it can load'], lambdaRows),
+    '',
+    'The other bundles (no budget; the server bundles are not split) and the chunks; gzip for information only:',
+    '',
+    table(['bundle', 'bytes', 'gzip bytes'], otherRows)
   ].join('\n')
 }

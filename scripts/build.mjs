@@ -107,13 +107,15 @@ const ES_MODULE_EXPORTS = {
 }
 
 /**
- * The AWS SDK packages (@aws-sdk/*, @smithy/*) that have an ES module build (package.json `module`) but no `exports` map are
- * bundled from that build: esbuild resolves packages for platform node by `main` (CommonJS), and a
- * client's CommonJS index `require`s whole @smithy/core and @aws-sdk/core submodules (every protocol,
- * codec and serde, ~215 kB), and so do the credential providers and the HTTP handler; ES imports let
- * esbuild tree-shake them to what the clients use. Packages
- * with an `exports` map (@smithy/core, @aws-sdk/core, ...) already resolve to their ES build for an
- * `import`. Lambda bundles only (the server keeps the CommonJS builds, as tested locally).
+ * Lambda bundles only: the AWS SDK packages (@aws-sdk/*, @smithy/*) that have an ES module build
+ * (package.json `module`) but no `exports` map are bundled from that build. esbuild resolves such
+ * packages for platform node by `main` (CommonJS), and a client's CommonJS index `require`s whole
+ * @smithy/core and @aws-sdk/core submodules (every protocol, codec and serde: @smithy/core was
+ * ~215 kB of every Lambda bundle), as do the credential providers and the HTTP handler; from ES
+ * imports esbuild keeps only what is used (measured: -83 kB on a worker, -180 kB with the SNS/SFN/SES
+ * clients narrowed in ES_MODULE_EXPORTS). Packages with an `exports` map (@smithy/core,
+ * @aws-sdk/core, ...) already resolve to their ES build for an `import`. The server bundles keep the
+ * CommonJS builds (they have no size budget).
  */
 const ES_MODULE_BUILD_PACKAGES = /^@(?:aws-sdk|smithy)\/[a-z0-9-]+$/
 
@@ -122,8 +124,8 @@ function esModuleBuildPlugin() {
     name: 'es-module-build',
     setup(build) {
       build.onResolve({ filter: ES_MODULE_BUILD_PACKAGES }, async (args) => {
-        if (args.pluginData?.esModuleBuild || args.path in ES_MODULE_EXPORTS) return undefined
-        const manifest = await build.resolve(`${args.path}/package.json`, { kind: args.kind, resolveDir: args.resolveDir, pluginData: { esModuleBuild: true } })
+        // Resolved from the importer's folder, so that a nested copy of a package (another version) is the one used.
+        const manifest = await build.resolve(`${args.path}/package.json`, { kind: args.kind, resolveDir: args.resolveDir })
         if (manifest.errors.length > 0) return undefined
         const { module, exports } = JSON.parse(await readFile(manifest.path, 'utf8'))
         if (typeof module !== 'string' || exports !== undefined) return undefined
@@ -151,6 +153,63 @@ function esModuleExportsPlugin() {
       }
     }
   }
+}
+
+/**
+ * The API bundle only: packages that CommonJS code requires (synchronously, so esbuild cannot split
+ * them into a chunk) but calls only for a rarely used route, bundled on their own as
+ * dist/chunks/<name>.cjs and required from there on the first use of one of their exports. `yaml`
+ * (~120 kB minified): @fastify/swagger and @fastify/swagger-ui load it when registered, for
+ * GET /docs/yaml only. Every `require` of the package gets a stand-in whose property reads load the
+ * real module (and, from then on, reads from it): code that reads an export at load time gets it
+ * loaded then, correct if not lazy.
+ */
+const LAZILY_REQUIRED = ['yaml']
+
+function lazilyRequiredPlugin() {
+  const names = new RegExp(`^(?:${LAZILY_REQUIRED.map(escapeRegExp).join('|')})$`)
+  return {
+    name: 'lazily-required',
+    setup(build) {
+      build.onResolve({ filter: names }, (args) => ({ path: args.path, namespace: 'lazily-required' }))
+      build.onLoad({ filter: /.*/, namespace: 'lazily-required' }, (args) => ({
+        // `require` and `__dirname` are the banner's: the folder of the file holding this code, dist/
+        // (the entry point) or dist/chunks/ (a chunk).
+        contents: [
+          "const path = require('node:path')",
+          'let loaded',
+          `const load = () => (loaded ??= require(path.join(path.basename(__dirname) === ${JSON.stringify(CHUNKS_DIR)} ? __dirname : path.join(__dirname, ${JSON.stringify(CHUNKS_DIR)}), ${JSON.stringify(`${args.path}.cjs`)})))`,
+          'module.exports = new Proxy({}, {',
+          '  get: (_target, key) => load()[key],',
+          '  has: (_target, key) => key in load(),',
+          '  ownKeys: () => Reflect.ownKeys(load()),',
+          '  getOwnPropertyDescriptor: (_target, key) => ({ ...Reflect.getOwnPropertyDescriptor(load(), key), configurable: true })',
+          '})',
+          ''
+        ].join('\n'),
+        loader: 'js',
+        resolveDir: root
+      }))
+    }
+  }
+}
+
+/** Builds dist/chunks/<name>.cjs for each LAZILY_REQUIRED package: CommonJS, minified, self-contained. */
+function lazilyRequiredBuild(outdir) {
+  return esbuild.build({
+    entryPoints: Object.fromEntries(LAZILY_REQUIRED.map((name) => [`${CHUNKS_DIR}/${name}`, createRequire(import.meta.url).resolve(name)])),
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    minify: true,
+    sourcemap: true,
+    metafile: true,
+    logLevel: 'warning',
+    legalComments: 'linked',
+    outExtension: { '.js': '.cjs' },
+    outdir
+  })
 }
 
 /**
@@ -263,9 +322,12 @@ export const lambdaBundleOptions = {
   outExtension: { '.js': '.mjs' },
   // Code reached only through a dynamic import (Stripe, the docs UI, the SNS/SFN/SES/SSM clients, the
   // SDK's credential providers other than the environment's) goes to chunks in dist/chunks/, loaded
-  // when first needed instead of parsed at every cold start. Each Lambda entry point is built on its
-  // own (build()), so no chunk holds code an entry point imports statically: the entry file is what
-  // a cold start loads, the chunks what it may load later (both reported by the platform benchmark).
+  // when first needed instead of parsed at every cold start. Code an entry point shares with such a
+  // chunk lands in a chunk that both import statically: what a cold start loads is the entry file and
+  // those chunks (lambdaFootprints below, reported by the platform benchmark and checked against the
+  // size budgets by test/repo/bundles.test.ts). Each entry point is built on its own (build()), so
+  // identical chunks of several entries are separate files (dist/chunks/ ~3 MB in all).
+  // bench/baseline/build.mjs bundles the baseline Lambda with these options too.
   splitting: true,
   chunkNames: `${CHUNKS_DIR}/[name]-[hash]`,
   plugins: [...common.plugins, browserOnlyStubsPlugin(), esModuleBuildPlugin()]
@@ -286,18 +348,20 @@ export async function build({ quiet = false, outdir = distDir } = {}) {
     // for it beside the bundle that runs it (dist/bcrypt-worker.js for the server, .mjs for Lambda).
     { ...common, entryPoints: { server: path.join(root, 'src', 'server.ts'), 'local-server': path.join(root, 'src', 'local', 'server.ts'), 'bcrypt-worker': bcryptWorker }, minify: false },
     { ...lambdaBundleOptions, entryPoints: { 'bcrypt-worker': bcryptWorker } },
-    // One build per worker: built together, code the workers share would be split into chunks too.
+    // One build per worker. Built together, esbuild would move the code they share into chunks they
+    // share, each holding the union of what its importers use: every worker would load more (measured:
+    // +18 to +54 kB each) from more files, and its entry file would be a few lines of imports.
     ...Object.entries(await workerEntries()).map(([name, entry]) => ({ ...lambdaBundleOptions, entryPoints: { [name]: entry } }))
   ]
   const lambdaBuild = precompiledSchemas.then((module) =>
     esbuild.build({
       ...lambdaBundleOptions,
       entryPoints: { lambda: path.join(root, 'src', 'lambda.ts') },
-      plugins: [...lambdaBundleOptions.plugins, buildTimeSchemasPlugin(module)],
+      plugins: [...lambdaBundleOptions.plugins, buildTimeSchemasPlugin(module), lazilyRequiredPlugin()],
       outdir
     })
   )
-  const results = await Promise.all([...builds.map((options) => esbuild.build({ ...options, outdir })), lambdaBuild])
+  const results = await Promise.all([...builds.map((options) => esbuild.build({ ...options, outdir })), lambdaBuild, lazilyRequiredBuild(outdir)])
   const metafile = { inputs: {}, outputs: {} }
   for (const result of results) {
     Object.assign(metafile.inputs, result.metafile.inputs)
@@ -313,7 +377,7 @@ export async function build({ quiet = false, outdir = distDir } = {}) {
 /** Size in bytes, raw and gzipped, of every bundle (dist/**.js, not source maps) — sorted by name. */
 export async function bundleSizes(dir = distDir) {
   const files = (await readdir(dir, { recursive: true }))
-    .filter((file) => (file.endsWith('.js') || file.endsWith('.mjs')) && !file.startsWith(`assets${path.sep}`))
+    .filter((file) => /\.[cm]?js$/.test(file) && !file.startsWith(`assets${path.sep}`))
     .sort()
   return Promise.all(
     files.map(async (file) => {
@@ -321,6 +385,64 @@ export async function bundleSizes(dir = distDir) {
       return { file: file.split(path.sep).join('/'), bytes: content.length, gzipBytes: gzipSync(content).length }
     })
   )
+}
+
+/**
+ * What each Lambda entry point (dist/lambda.mjs, dist/workers/*.mjs; `entries` to choose others)
+ * loads, from an esbuild metafile (dist/meta.json by default) of bundles built into `dir`:
+ * - `entryBytes`: the entry file alone;
+ * - `startBytes`/`startFiles`: the entry and the chunks it imports statically (code it shares with a
+ *   chunk it imports dynamically lands in a chunk of both): what importing it loads, the cold start's
+ *   share, and what the size budgets are checked against;
+ * - `totalBytes`/`totalFiles`: that and every chunk it can load later (dynamic imports, transitively,
+ *   and the LAZILY_REQUIRED side bundles its code requires on first use).
+ * Bytes on disk, source maps not counted; paths relative to `dir`, with `/`. `startInputs` and
+ * `inputs`: the metafile inputs (source files, packages' modules) those two sets of files hold.
+ */
+export async function lambdaFootprints({ dir = distDir, metafile, entries } = {}) {
+  const meta = metafile ?? JSON.parse(await readFile(path.join(dir, 'meta.json'), 'utf8'))
+  // Metafile paths are relative to the working directory of the build.
+  const fileOf = (output) => path.relative(dir, path.resolve(output)).split(path.sep).join('/')
+  const outputs = new Map(Object.entries(meta.outputs).map(([output, value]) => [fileOf(output), value]))
+  const isEntry = entries ? (file) => entries.includes(file) : (file) => file === 'lambda.mjs' || /^workers\/[^/]+\.mjs$/.test(file)
+  const sizeOf = async (file) => (await stat(path.join(dir, file))).size
+  const footprints = []
+  for (const file of [...outputs.keys()].filter(isEntry).sort()) {
+    const reach = (kinds) => {
+      const seen = new Set([file])
+      const pending = [file]
+      while (pending.length > 0) {
+        const output = outputs.get(pending.pop())
+        for (const { path: imported, kind, external } of output?.imports ?? []) {
+          const next = fileOf(imported)
+          if (external || !kinds.includes(kind) || !outputs.has(next) || seen.has(next)) continue
+          seen.add(next)
+          pending.push(next)
+        }
+      }
+      return seen
+    }
+    const start = reach(['import-statement'])
+    const all = reach(['import-statement', 'dynamic-import'])
+    for (const output of [...all]) {
+      for (const input of Object.keys(outputs.get(output)?.inputs ?? {})) {
+        if (input.startsWith('lazily-required:')) all.add(`${CHUNKS_DIR}/${input.slice('lazily-required:'.length)}.cjs`)
+      }
+    }
+    const total = async (files) => (await Promise.all([...files].map(sizeOf))).reduce((sum, bytes) => sum + bytes, 0)
+    const inputsOf = (files) => [...new Set([...files].flatMap((output) => Object.keys(outputs.get(output)?.inputs ?? {})))].sort()
+    footprints.push({
+      file,
+      entryBytes: await sizeOf(file),
+      startBytes: await total(start),
+      startFiles: start.size,
+      totalBytes: await total(all),
+      totalFiles: all.size,
+      startInputs: inputsOf(start),
+      inputs: inputsOf(all)
+    })
+  }
+  return footprints
 }
 
 function printSizes(sizes) {

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, relative, resolve } from 'node:path'
-import { build } from '../../scripts/build.mjs'
+import { build, lambdaFootprints } from '../../scripts/build.mjs'
 import { projectRootFrom } from '../../src/infra/project-root'
 import { parseTemplate, type CloudFormationTemplate } from '../../src/local/template/template'
 import { functionGrants, handlerProblems, referenceProblems, RETAINED_TABLES, retentionProblems, type BuildMetafile } from '../helpers/template-checks'
@@ -77,7 +77,9 @@ t.test("a function is granted SES, Step Functions or SSM exactly when its bundle
     'src/adapters/aws/sfn-workflow.ts': 'states:',
     'src/adapters/aws/ssm-secret-parameters.ts': 'ssm:'
   }
-  const inputsOf = new Map(Object.entries(meta.outputs).map(([file, output]) => [outputPath(file), Object.keys(output.inputs)]))
+  // A bundle's code: its entry file and every chunk it can load (the Lambda bundles are split, the
+  // clients' adapters are loaded on first use).
+  const inputsOf = new Map((await lambdaFootprints({ dir: outdir, metafile: meta })).map(({ file, inputs }) => [file, inputs]))
   for (const [id, resource] of Object.entries(template.Resources)) {
     if (resource.Type !== 'AWS::Serverless::Function') continue
     const handler = String(resource.Properties?.Handler)
