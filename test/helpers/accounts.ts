@@ -1,5 +1,5 @@
-// Helpers for the account tests (passwords, profile, verification resend): the events the services
-// publish, and the reset links the notification worker mails.
+// Helpers for the tests of accounts and of what the services publish: the events that reach the bus,
+// and the emails and reset links the notification worker mails.
 import type { EventEnvelope } from '../../src/ports/event-bus'
 import type { EmbeddedRuntime } from '../../src/local/runtime'
 
@@ -13,6 +13,8 @@ export function recordEvents(runtime: EmbeddedRuntime) {
     return publish(topicArn, event)
   }
   return {
+    /** Every event published so far, in order, as it reached the bus. */
+    all: events,
     /** The events of `type` published so far, once everything in flight has settled. */
     async of(type: string): Promise<EventEnvelope[]> {
       await runtime.idle()

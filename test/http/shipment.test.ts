@@ -6,7 +6,7 @@
 import t, { type Test } from 'tap'
 import { statusDetails } from '../../src/domain/order'
 import { ValidationError } from '../../src/domain/errors'
-import type { EventEnvelope } from '../../src/ports/event-bus'
+import { recordEvents } from '../helpers/accounts'
 import { build } from '../helpers/build'
 import { openShop } from '../helpers/orders'
 import { bearer, uniqueEmail } from '../helpers/users'
@@ -44,13 +44,7 @@ async function processingOrder(t: Test) {
     app.inject({ method: 'PUT', url: `/orders/${orderId}/status`, headers: bearer(token), payload })
   t.equal((await put({ status: 'processing' })).statusCode, 200)
   // Every event the app publishes, as it reaches the bus.
-  const published: EventEnvelope[] = []
-  const bus = runtime.messaging.bus
-  const publish = bus.publish.bind(bus)
-  bus.publish = async (topicArn, event) => {
-    published.push(event)
-    return publish(topicArn, event)
-  }
+  const published = recordEvents(runtime).all
   return { app, runtime, shop, customer, orderId, put, published }
 }
 

@@ -11,7 +11,7 @@ import { dynamoDbLocalClientConfig } from '../../src/local/dynamodb/dynamodb-loc
 import { LOCAL_STRIPE_SECRET_KEY } from '../../src/local/stripe/simulator'
 import { documentClient } from '../../src/composition/builders'
 import { REFUND_DUE, type Order } from '../../src/domain/order'
-import type { EventEnvelope } from '../../src/ports/event-bus'
+import { recordEvents } from '../helpers/accounts'
 import { build } from '../helpers/build'
 import { openShop } from '../helpers/orders'
 import { bearer, uniqueEmail } from '../helpers/users'
@@ -21,14 +21,8 @@ const env = { BCRYPT_COST: '4', ADMIN_EMAILS: adminEmail, PAYMENT_WINDOW_SECONDS
 
 async function setup(t: Test) {
   const { app, runtime, logs } = await build(t, { env })
-  // Every event the app publishes (the real bus still gets it): PAYMENT_REFUNDED has no consumer yet.
-  const published: EventEnvelope[] = []
-  const bus = runtime.messaging.bus
-  const publish = bus.publish.bind(bus)
-  bus.publish = async (topicArn, event) => {
-    published.push(event)
-    await publish(topicArn, event)
-  }
+  // Every event the app publishes (the real bus still gets it).
+  const published = recordEvents(runtime).all
   const shop = await openShop(app, runtime, adminEmail)
   const product = await shop.createProduct({ price: 2599, stock: 20 })
   const customer = await shop.customer()
