@@ -9,25 +9,28 @@ import { SesMailer } from '../../src/adapters/aws/ses-mailer'
 
 const MESSAGE = { to: 'ann@example.com', subject: 'Verify', text: 'Click here', html: '<p>Click <a href="https://shop.example/x">here</a></p>' }
 
+/** What SES v2 SendEmail is asked for MESSAGE: both parts, UTF-8, from the configured sender. */
+const EXPECTED_REQUEST = {
+  FromEmailAddress: 'Shop <no-reply@shop.example>',
+  Destination: { ToAddresses: ['ann@example.com'] },
+  Content: {
+    Simple: {
+      Subject: { Data: 'Verify', Charset: 'UTF-8' },
+      Body: {
+        Text: { Data: 'Click here', Charset: 'UTF-8' },
+        Html: { Data: '<p>Click <a href="https://shop.example/x">here</a></p>', Charset: 'UTF-8' }
+      }
+    }
+  }
+}
+
 t.test('send → one SendEmailCommand with sender, recipient, subject, and both parts (text and HTML)', async (t) => {
   const sent: unknown[] = []
   const client = { send: async (command: unknown) => void sent.push(command) } as unknown as Pick<SESv2Client, 'send'>
   await new SesMailer(client, 'Shop <no-reply@shop.example>').send(MESSAGE)
   t.equal(sent.length, 1)
   t.type(sent[0], SendEmailCommand)
-  t.same((sent[0] as SendEmailCommand).input, {
-    FromEmailAddress: 'Shop <no-reply@shop.example>',
-    Destination: { ToAddresses: ['ann@example.com'] },
-    Content: {
-      Simple: {
-        Subject: { Data: 'Verify', Charset: 'UTF-8' },
-        Body: {
-          Text: { Data: 'Click here', Charset: 'UTF-8' },
-          Html: { Data: '<p>Click <a href="https://shop.example/x">here</a></p>', Charset: 'UTF-8' }
-        }
-      }
-    }
-  })
+  t.same((sent[0] as SendEmailCommand).input, EXPECTED_REQUEST)
 })
 
 t.test('on the wire: POST /v2/email/outbound-emails with the JSON body SES documents', async (t) => {
@@ -51,19 +54,7 @@ t.test('on the wire: POST /v2/email/outbound-emails with the JSON body SES docum
   await new SesMailer(client, 'Shop <no-reply@shop.example>').send(MESSAGE)
   t.equal(requests.length, 1)
   t.match(requests[0], { method: 'POST', url: '/v2/email/outbound-emails' })
-  t.same(requests[0]?.body, {
-    FromEmailAddress: 'Shop <no-reply@shop.example>',
-    Destination: { ToAddresses: ['ann@example.com'] },
-    Content: {
-      Simple: {
-        Subject: { Data: 'Verify', Charset: 'UTF-8' },
-        Body: {
-          Text: { Data: 'Click here', Charset: 'UTF-8' },
-          Html: { Data: '<p>Click <a href="https://shop.example/x">here</a></p>', Charset: 'UTF-8' }
-        }
-      }
-    }
-  })
+  t.same(requests[0]?.body, EXPECTED_REQUEST)
 })
 
 t.test('an SES failure propagates so the caller (a queue worker) can retry', async (t) => {
