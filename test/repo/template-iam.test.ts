@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import type { TObject } from '@sinclair/typebox'
 import { loadTemplate, parseTemplate, resourcesOfType, type CloudFormationTemplate } from '../../src/local/template/template'
 import { projectRootFrom } from '../../src/infra/project-root'
+import { bundleOf, CONFIG_SCHEMA_BY_BUNDLE } from '../helpers/entry-configs'
 import { grantProblems, functionGrants } from '../helpers/template-checks'
 
 const root = projectRootFrom(import.meta.url)
@@ -276,20 +277,7 @@ t.test('the DynamoDB grants match the calls the adapters make, table by table an
 })
 
 t.test("each function's DynamoDB tables are ones its config slice names (it could not reach another)", async (t) => {
-  const { ApiConfigSchema } = await import('../../src/composition/api')
-  const { NotificationConfigSchema } = await import('../../src/composition/notification')
-  const { OrderEventsConfigSchema } = await import('../../src/composition/order-events')
-  const { OrderSagaConfigSchema } = await import('../../src/composition/order-saga')
-  const { OutboxRelayConfigSchema } = await import('../../src/composition/outbox-relay')
-  const { RecoverySweeperConfigSchema } = await import('../../src/composition/recovery-sweeper')
-  const schemas: Record<string, TObject> = {
-    ApiFunction: ApiConfigSchema,
-    NotificationFunction: NotificationConfigSchema,
-    OrderEventsFunction: OrderEventsConfigSchema,
-    OrderSagaFunction: OrderSagaConfigSchema,
-    OutboxRelayFunction: OutboxRelayConfigSchema,
-    RecoverySweeperFunction: RecoverySweeperConfigSchema
-  }
+  const schemas = Object.fromEntries(resourcesOfType(template, 'AWS::Serverless::Function').map(([id, fn]) => [id, CONFIG_SCHEMA_BY_BUNDLE[bundleOf(fn)] as TObject]))
   // UsersTable → USERS_TABLE, ...: the variable Globals sets from the table's Ref.
   const globals = (template.Globals?.Function?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {}
   const variableOf = new Map(Object.entries(globals).flatMap(([variable, value]) => {

@@ -4,17 +4,11 @@
 // one function run on the template and on copies broken on purpose, so each check is seen to fail.
 import t from 'tap'
 import { join } from 'node:path'
-import type { TObject, TSchema } from '@sinclair/typebox'
-import { ApiConfigSchema } from '../../src/composition/api'
-import { NotificationConfigSchema } from '../../src/composition/notification'
-import { OrderEventsConfigSchema } from '../../src/composition/order-events'
-import { OrderSagaConfigSchema } from '../../src/composition/order-saga'
-import { OutboxRelayConfigSchema } from '../../src/composition/outbox-relay'
-import { RecoverySweeperConfigSchema } from '../../src/composition/recovery-sweeper'
+import type { TObject } from '@sinclair/typebox'
 import { SECRET_PARAMETERS, secretsOf, type SecretName } from '../../src/composition/secrets'
-import { ConfigSchema } from '../../src/config'
 import { projectRootFrom } from '../../src/infra/project-root'
 import { loadTemplate, resourcesOfType, type CloudFormationTemplate } from '../../src/local/template/template'
+import { bundleOf, CONFIG_SCHEMA_BY_BUNDLE, SECRET_VARIABLES } from '../helpers/entry-configs'
 
 const template = loadTemplate(join(projectRootFrom(import.meta.url), 'template.yaml'))
 
@@ -24,20 +18,6 @@ const TEMPLATE_PARAMETER: Record<SecretName, string> = {
   STRIPE_SECRET_KEY: 'StripeSecretKeyParameter',
   STRIPE_WEBHOOK_SECRET: 'StripeWebhookSecretParameter'
 }
-
-/** By bundle (the Handler's file): the schema its entry's root parses. */
-const SCHEMAS: Record<string, TObject> = {
-  lambda: ApiConfigSchema,
-  'workers/notification': NotificationConfigSchema,
-  'workers/order-events': OrderEventsConfigSchema,
-  'workers/order-saga': OrderSagaConfigSchema,
-  'workers/outbox-relay': OutboxRelayConfigSchema,
-  'workers/recovery-sweeper': RecoverySweeperConfigSchema
-}
-
-const SECRET_VARIABLES = Object.entries(ConfigSchema.properties as Record<string, TSchema>)
-  .filter(([, schema]) => schema.secret === true)
-  .map(([name]) => name)
 
 type Variables = Record<string, unknown>
 const variablesOf = (properties: Record<string, unknown> | undefined): Variables =>
@@ -65,8 +45,8 @@ function secretProblems(template: CloudFormationTemplate): string[] {
     if ((Object.values(SECRET_PARAMETERS) as string[]).includes(variable)) problems.push(`Globals: ${variable} gives every function a secret: name it on the functions that use it`)
   }
   for (const [id, fn] of resourcesOfType(template, 'AWS::Serverless::Function')) {
-    const bundle = String(fn.Properties?.Handler).replace(/\.handler$/, '')
-    const schema = SCHEMAS[bundle]
+    const bundle = bundleOf(fn)
+    const schema = CONFIG_SCHEMA_BY_BUNDLE[bundle]
     if (!schema) {
       problems.push(`${id}: no config schema known for ${bundle}`)
       continue
@@ -112,12 +92,13 @@ t.test('the template passes every secret check', async (t) => {
 })
 
 t.test('who reads which secret: the API and the saga side read Stripe, the API and the notification worker sign tokens', async (t) => {
-  t.same(secretsOf(ApiConfigSchema), ['JWT_SECRET', 'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET'])
-  t.same(secretsOf(NotificationConfigSchema), ['JWT_SECRET'])
-  t.same(secretsOf(OrderSagaConfigSchema), ['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET'])
-  t.same(secretsOf(RecoverySweeperConfigSchema), ['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET'])
-  t.same(secretsOf(OrderEventsConfigSchema), [])
-  t.same(secretsOf(OutboxRelayConfigSchema), [])
+  const of = (bundle: string) => secretsOf(CONFIG_SCHEMA_BY_BUNDLE[bundle] as TObject)
+  t.same(of('lambda'), ['JWT_SECRET', 'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET'])
+  t.same(of('workers/notification'), ['JWT_SECRET'])
+  t.same(of('workers/order-saga'), ['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET'])
+  t.same(of('workers/recovery-sweeper'), ['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET'])
+  t.same(of('workers/order-events'), [])
+  t.same(of('workers/outbox-relay'), [])
 })
 
 t.test('each check fails on a template broken on purpose', async (t) => {

@@ -4,9 +4,10 @@
 import t from 'tap'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { TObject, TSchema } from '@sinclair/typebox'
+import type { TObject } from '@sinclair/typebox'
 import { loadTemplate, resourcesOfType } from '../../src/local/template/template'
 import { projectRootFrom } from '../../src/infra/project-root'
+import { bundleOf, CONFIG_SCHEMA_BY_BUNDLE, SECRET_VARIABLES } from '../helpers/entry-configs'
 
 const root = projectRootFrom(import.meta.url)
 const template = loadTemplate(join(root, 'template.yaml'))
@@ -111,32 +112,16 @@ t.test('the task-token callbacks (states:SendTask*) are granted on Resource "*",
 })
 
 t.test("every function's environment holds what its composition root's config slice requires (its secrets by SSM parameter name), and no secret", async (t) => {
-  const { ApiConfigSchema } = await import('../../src/composition/api')
-  const { NotificationConfigSchema } = await import('../../src/composition/notification')
-  const { OrderEventsConfigSchema } = await import('../../src/composition/order-events')
-  const { OrderSagaConfigSchema } = await import('../../src/composition/order-saga')
-  const { OutboxRelayConfigSchema } = await import('../../src/composition/outbox-relay')
-  const { RecoverySweeperConfigSchema } = await import('../../src/composition/recovery-sweeper')
-  const { ConfigSchema, loadConfigOf } = await import('../../src/config')
+  const { loadConfigOf } = await import('../../src/config')
   const { placeholderFunctionEnvironment, placeholderSecretParameters } = await import('../../src/local/template/placeholder-environment')
   const { SECRET_PARAMETERS, withSecrets } = await import('../../src/composition/secrets')
-  // By bundle (the Handler's file): the schema its entry's root parses.
-  const schemas: Record<string, TObject> = {
-    lambda: ApiConfigSchema,
-    'workers/notification': NotificationConfigSchema,
-    'workers/order-events': OrderEventsConfigSchema,
-    'workers/order-saga': OrderSagaConfigSchema,
-    'workers/outbox-relay': OutboxRelayConfigSchema,
-    'workers/recovery-sweeper': RecoverySweeperConfigSchema
-  }
-  const secrets = Object.entries(ConfigSchema.properties as Record<string, TSchema>)
-    .filter(([, schema]) => schema.secret === true)
-    .map(([name]) => name)
+  const schemas = CONFIG_SCHEMA_BY_BUNDLE
+  const secrets = SECRET_VARIABLES
   t.ok(secrets.includes('JWT_SECRET') && secrets.includes('STRIPE_SECRET_KEY'), `secrets: ${secrets.join(', ')}`)
   const functions = resourcesOfType(template, 'AWS::Serverless::Function')
-  t.same(functions.map(([, fn]) => String(fn.Properties?.Handler).replace(/\.handler$/, '')).sort(), Object.keys(schemas).sort(), 'one root per function')
+  t.same(functions.map(([, fn]) => bundleOf(fn)).sort(), Object.keys(schemas).sort(), 'one root per function')
   for (const [id, fn] of functions) {
-    const schema = schemas[String(fn.Properties?.Handler).replace(/\.handler$/, '')] as TObject
+    const schema = schemas[bundleOf(fn)] as TObject
     const env = placeholderFunctionEnvironment(template, id)
     // On AWS (a missing Stripe key is an error there, not locally), once the secrets its environment
     // names are read from SSM (here: placeholder values by those names).
