@@ -2,7 +2,7 @@
 // templates, filled in. Tests start from these instead of hand-invented minimal objects.
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Context } from 'aws-lambda'
+import type { APIGatewayProxyEvent, Context } from 'aws-lambda'
 import { projectRootFrom } from '../../src/infra/project-root'
 
 export const AWS_EVENTS_DIR = join(projectRootFrom(import.meta.url), 'test', 'fixtures', 'events')
@@ -36,5 +36,34 @@ export function lambdaContext(functionName = 'ApiFunction'): Context {
     done: () => undefined,
     fail: () => undefined,
     succeed: () => undefined
+  }
+}
+
+/** An API Gateway REST (v1) proxy event from the vendored sample, for `method` `path` with `body`. */
+export function apiGatewayRestEvent<T = APIGatewayProxyEvent>(method: string, path: string, body: string, query: Record<string, string> | null = null): T {
+  return loadAwsEvent<T>('apigw-rest-proxy.json', {
+    method,
+    path: path.replace(/^\//, ''),
+    body,
+    stage: 'prod',
+    resource: '/{proxy+}',
+    account_id: '123456789012',
+    dns_suffix: 'amazonaws.com',
+    querystringparameters: query ?? {}
+  })
+}
+
+/** An SQS record as Lambda hands it to a queue worker, carrying `envelope` as SNS raw delivery does. */
+export function sqsRecordOf(envelope: unknown, messageId: string) {
+  return {
+    messageId,
+    receiptHandle: `handle-${messageId}`,
+    body: JSON.stringify(envelope),
+    attributes: { ApproximateReceiveCount: '1', SentTimestamp: '1', SenderId: 'sns', ApproximateFirstReceiveTimestamp: '1' },
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:local:000000000000:notifications',
+    awsRegion: 'local'
   }
 }

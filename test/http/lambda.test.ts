@@ -10,25 +10,12 @@ import { createTablesFromTemplate } from '../../src/local/dynamodb/create-tables
 import { functionEnvironment, resourceNames } from '../../src/local/template/names'
 import { loadTemplate } from '../../src/local/template/template'
 import { build, projectRoot, sharedDynamoDbLocal } from '../helpers/build'
-import { lambdaContext, loadAwsEvent } from '../helpers/aws-events'
+import { apiGatewayRestEvent, lambdaContext, loadAwsEvent } from '../helpers/aws-events'
 import { startSsmStandIn } from '../helpers/ssm-stand-in'
 import { createLambdaHandler } from '../../src/lambda'
 import { join } from 'node:path'
 
 const base64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64')
-
-function restEvent(method: string, path: string, body: string, query: Record<string, string> | null = null) {
-  return loadAwsEvent<APIGatewayProxyEvent>('apigw-rest-proxy.json', {
-    method,
-    path: path.replace(/^\//, ''),
-    body,
-    stage: 'prod',
-    resource: '/{proxy+}',
-    account_id: '123456789012',
-    dns_suffix: 'amazonaws.com',
-    querystringparameters: query ?? {}
-  })
-}
 
 function httpV2Event(method: string, path: string, body: string, stage = '$default') {
   return loadAwsEvent<APIGatewayProxyEventV2>('apigw-http-v2.json', {
@@ -81,7 +68,7 @@ t.test('production handler (AWS mode) answers health and readiness from REST and
   useEnvironmentOf('ApiFunction')
   const { handler } = await import('../../src/lambda')
 
-  const rest = await handler(restEvent('GET', '/health/ready', ''), lambdaContext())
+  const rest = await handler(apiGatewayRestEvent<APIGatewayProxyEvent>('GET', '/health/ready', ''), lambdaContext())
   t.equal(rest.statusCode, 200)
   t.same(JSON.parse(rest.body), { status: 'ok', checks: { tableStore: 'ok' } })
   t.ok(rest.headers['x-correlation-id'], 'correlation id header set')
@@ -172,7 +159,7 @@ t.test('request details survive the trip: query strings, multi-value headers, ba
   t.equal(echoed.correlationId, concrete.requestContext.requestId)
 
   // SAM's REST template: base64 body, stage `prod`, multi-value query string, a correlation header.
-  const rest = restEvent('POST', '/items', base64({ quantity: 3 }))
+  const rest = apiGatewayRestEvent<APIGatewayProxyEvent>('POST', '/items', base64({ quantity: 3 }))
   rest.headers['Content-Type'] = 'application/json'
   rest.headers['x-correlation-id'] = 'corr-v1'
   rest.multiValueQueryStringParameters = { tag: ['a', 'b'] }
@@ -189,7 +176,7 @@ t.test('request details survive the trip: query strings, multi-value headers, ba
   t.same(JSON.parse(v2Res.body), { body: { quantity: 5 }, query: { parameter1: ['value1', 'value2'], parameter2: 'value' } })
 
   // Bad input through Lambda gets the same clear 400 as over HTTP.
-  const bad = restEvent('POST', '/items', base64({ quantity: 'three' }))
+  const bad = apiGatewayRestEvent<APIGatewayProxyEvent>('POST', '/items', base64({ quantity: 'three' }))
   bad.headers['Content-Type'] = 'application/json'
   const badRes = await handler(bad, lambdaContext())
   t.equal(badRes.statusCode, 400)
@@ -200,7 +187,7 @@ t.test('users through the Lambda handler: register, login, a protected route, ba
   const { app } = await build(t, { env: { BCRYPT_COST: '4' } })
   const handler = createLambdaHandler(async () => app)
   const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
-    const event = restEvent(method, path, body === undefined ? '' : base64(body))
+    const event = apiGatewayRestEvent<APIGatewayProxyEvent>(method, path, body === undefined ? '' : base64(body))
     Object.assign(event.headers, { 'Content-Type': 'application/json', ...headers })
     event.multiValueHeaders = {}
     const res = await handler(event, lambdaContext())

@@ -3,6 +3,7 @@
 // logout, email verification end to end, and who may read whom.
 import t from 'tap'
 import { createSigner } from 'fast-jwt'
+import { sqsRecordOf } from '../helpers/aws-events'
 import { build } from '../helpers/build'
 import { bearer, login, PASSWORD, register, registerVerifiedUser, uniqueEmail, verificationToken } from '../helpers/users'
 
@@ -282,17 +283,7 @@ t.test('the notification worker is idempotent: a redelivered USER_CREATED sends 
     correlationId: 'corr-redelivery',
     data: { userId: user.id, email, firstName: 'Ada' }
   }
-  const record = (messageId: string) => ({
-    messageId,
-    receiptHandle: 'handle',
-    body: JSON.stringify(envelope),
-    attributes: { ApproximateReceiveCount: '1', SentTimestamp: '1', SenderId: 'sns', ApproximateFirstReceiveTimestamp: '1' },
-    messageAttributes: {},
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: 'arn:aws:sqs:local:000000000000:notifications',
-    awsRegion: 'local'
-  })
+  const record = (messageId: string) => sqsRecordOf(envelope, messageId)
   const worker = runtime.workers.notification
   t.ok(worker)
   t.same(await worker?.({ Records: [record('m1')] }), { batchItemFailures: [] })

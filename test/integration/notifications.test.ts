@@ -11,6 +11,7 @@ import { DynamoProcessedEvents } from '../../src/adapters/dynamodb/processed-eve
 import { documentClient } from '../../src/composition/builders'
 import { dynamoDbLocalClientConfig } from '../../src/local/dynamodb/dynamodb-local'
 import type { EventEnvelope } from '../../src/ports/event-bus'
+import { sqsRecordOf } from '../helpers/aws-events'
 import { build } from '../helpers/build'
 import { openShop } from '../helpers/orders'
 import { bearer, uniqueEmail } from '../helpers/users'
@@ -48,19 +49,6 @@ async function setup(t: Test) {
   return { app, runtime, shop, customer, paidOrder, setStatus, mailTo, subjects, nextKey: () => `key-${++keys}-${Date.now()}` }
 }
 
-function sqsRecord(envelope: EventEnvelope, messageId: string) {
-  return {
-    messageId,
-    receiptHandle: `handle-${messageId}`,
-    body: JSON.stringify(envelope),
-    attributes: { ApproximateReceiveCount: '1', SentTimestamp: '1', SenderId: 'sns', ApproximateFirstReceiveTimestamp: '1' },
-    messageAttributes: {},
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: 'arn:aws:sqs:local:000000000000:notifications',
-    awsRegion: 'local'
-  }
-}
 
 function statusEvent(orderId: string, status: string, eventId = randomUUID()): EventEnvelope {
   return { eventId, eventType: 'ORDER_STATUS_UPDATED', version: 1, occurredAt: new Date().toISOString(), correlationId: 'c-test', data: { orderId, userId: 'u', previousStatus: 'x', status } }
@@ -128,13 +116,13 @@ t.test('duplicate delivery sends one email: the same record twice, two copies at
   const delivered = () => mailTo(email).filter((message) => message.subject === `Order ${orderId} delivered`).length
 
   const once = statusEvent(orderId, 'delivered')
-  t.same(await worker({ Records: [sqsRecord(once, 'm1')] }), { batchItemFailures: [] })
-  t.same(await worker({ Records: [sqsRecord(once, 'm2')] }), { batchItemFailures: [] })
-  t.same(await worker({ Records: [sqsRecord(once, 'm3'), sqsRecord(once, 'm4')] }), { batchItemFailures: [] }, 'twice in one batch')
+  t.same(await worker({ Records: [sqsRecordOf(once, 'm1')] }), { batchItemFailures: [] })
+  t.same(await worker({ Records: [sqsRecordOf(once, 'm2')] }), { batchItemFailures: [] })
+  t.same(await worker({ Records: [sqsRecordOf(once, 'm3'), sqsRecordOf(once, 'm4')] }), { batchItemFailures: [] }, 'twice in one batch')
   t.equal(delivered(), 1, 'the same event delivered four times: one email')
 
   const concurrent = statusEvent(orderId, 'delivered')
-  const results = await Promise.all([1, 2, 3].map((n) => worker({ Records: [sqsRecord(concurrent, `c${n}`)] })))
+  const results = await Promise.all([1, 2, 3].map((n) => worker({ Records: [sqsRecordOf(concurrent, `c${n}`)] })))
   t.same(results, [{ batchItemFailures: [] }, { batchItemFailures: [] }, { batchItemFailures: [] }])
   t.equal(delivered(), 2, 'three copies at the same time: one email')
 

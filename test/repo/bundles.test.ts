@@ -14,7 +14,7 @@ import { pathToFileURL } from 'node:url'
 import { functionEnvironment, resourceNames } from '../../src/local/template/names'
 import { loadTemplate } from '../../src/local/template/template'
 import type { ApiGatewayHandler } from '../../src/lambda'
-import { lambdaContext, loadAwsEvent } from '../helpers/aws-events'
+import { apiGatewayRestEvent, lambdaContext } from '../helpers/aws-events'
 import { projectRoot } from '../helpers/build'
 import { startSsmStandIn } from '../helpers/ssm-stand-in'
 
@@ -147,16 +147,7 @@ t.test('the built API bundle builds its app from the build-time set alone and va
   })
   const { handler } = (await import(pathToFileURL(join(outdir, 'lambda.mjs')).href)) as { handler: ApiGatewayHandler }
   const event = (method: string, path: string, body: string) => {
-    const loaded = loadAwsEvent<APIGatewayProxyEvent>('apigw-rest-proxy.json', {
-      method,
-      path: path.replace(/^\//, ''),
-      body,
-      stage: 'prod',
-      resource: '/{proxy+}',
-      account_id: '123456789012',
-      dns_suffix: 'amazonaws.com',
-      querystringparameters: {}
-    })
+    const loaded = apiGatewayRestEvent<APIGatewayProxyEvent>(method, path, body)
     loaded.headers = { ...loaded.headers, 'Content-Type': 'application/json' }
     loaded.multiValueHeaders = { ...loaded.multiValueHeaders, 'Content-Type': ['application/json'] }
     return loaded
