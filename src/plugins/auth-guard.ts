@@ -2,7 +2,7 @@
 // ('public' | 'customer' | 'admin'); registering a route without one fails at startup, so a
 // forgotten declaration can never ship as an open route. Non-public routes need an authenticated
 // principal; 'admin' routes additionally need the admin role, checked here on the server.
-import type { FastifyRequest } from 'fastify'
+import type { FastifyRequest, onRequestHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import { ForbiddenError, UnauthorizedError } from '../domain/errors'
 import type { Principal } from '../domain/user'
@@ -36,7 +36,13 @@ export const authGuardPlugin = fp<AuthGuardOptions>(
     app.decorateRequest('principal', undefined)
 
     app.addHook('onRoute', (route) => {
-      if (route.config?.auth) return
+      const level = route.config?.auth
+      if (level) {
+        // The check is a hook of the routes that need it only: public routes (health checks, the
+        // catalog, unknown URLs' 404) are the hottest and run no hook of ours for it.
+        if (level !== 'public') route.onRequest = [...toArray(route.onRequest), guardFor(level)]
+        return
+      }
       const methods = Array.isArray(route.method) ? route.method : [route.method]
       const listed = methods.every((method) => options.publicRoutes.includes(`${method} ${route.url}`))
       if (listed || options.publicPrefixes.some((prefix) => route.url.startsWith(prefix))) {
@@ -46,15 +52,14 @@ export const authGuardPlugin = fp<AuthGuardOptions>(
       throw new Error(`Route ${String(route.method)} ${route.url} declares no auth level (config.auth)`)
     })
 
-    // Callback style with a synchronous fast path: public routes (health checks, the catalog) are the
-    // hottest and need no promise.
-    app.addHook('onRequest', (request, _reply, done) => {
-      const level = request.routeOptions.config.auth
-      if (request.is404 || level === 'public') return done()
-      authorize(request, level).then(() => done(), done)
-    })
+    /** The onRequest hook of a route of `level` (callback style: no promise of its own). */
+    function guardFor(level: AuthLevel): onRequestHookHandler {
+      return (request, _reply, done) => {
+        authorize(request, level).then(() => done(), done)
+      }
+    }
 
-    async function authorize(request: FastifyRequest, level: AuthLevel | undefined): Promise<void> {
+    async function authorize(request: FastifyRequest, level: AuthLevel): Promise<void> {
       const principal = await options.authenticate(request)
       if (!principal) throw new UnauthorizedError('Authentication required.')
       if (level === 'admin' && !principal.roles.includes('admin')) throw new ForbiddenError('Admin role required.')
@@ -64,6 +69,8 @@ export const authGuardPlugin = fp<AuthGuardOptions>(
   },
   { name: 'auth-guard' }
 )
+
+const toArray = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value])
 
 /** The authenticated caller of a non-public route (the guard has already run). */
 export function principalOf(request: FastifyRequest): Principal {

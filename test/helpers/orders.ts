@@ -21,6 +21,8 @@ export interface Shop {
   place(token: string, items: Array<{ productId: string; quantity: number }>, extra?: Record<string, unknown>): Promise<{ statusCode: number; body: Record<string, unknown> }>
   /** The order as stored (with saga internals), once nothing is in flight. */
   settled(orderId: string): Promise<Order>
+  /** Places an order of one `productId` for `token`'s customer and waits until it awaits payment; its id. */
+  payableOrder(token: string, productId: string): Promise<string>
   /** Waits until the order's saga execution has ended. */
   finished(orderId: string): Promise<void>
 }
@@ -32,7 +34,7 @@ export async function openShop(app: FastifyInstance, runtime: EmbeddedRuntime, a
   const documents = documentClient(new DynamoDBClient(dynamoDbLocalClientConfig(runtime.dynamodbEndpoint)))
   const orders = new DynamoOrderRepository(documents, runtime.config.ORDERS_TABLE, runtime.config.PRODUCTS_TABLE)
   const products = new DynamoProductRepository(documents, runtime.config.PRODUCTS_TABLE)
-  return {
+  const shop: Shop = {
     adminToken,
     async createProduct(fields = {}) {
       counter += 1
@@ -62,6 +64,13 @@ export async function openShop(app: FastifyInstance, runtime: EmbeddedRuntime, a
       await runtime.idle()
       return (await orders.get(orderId)) as Order
     },
+    async payableOrder(token, productId) {
+      const placed = await shop.place(token, [{ productId, quantity: 1 }])
+      const orderId = (placed.body.order as { id: string }).id
+      const order = await shop.settled(orderId)
+      if (order.status !== 'awaiting_payment') throw new Error(`order ${orderId} is ${order.status}, not awaiting_payment`)
+      return orderId
+    },
     async finished(orderId) {
       const execution = runtime.workflow.executions().find((entry) => entry.name === orderId)
       if (!execution) throw new Error(`no execution for order ${orderId}`)
@@ -69,4 +78,5 @@ export async function openShop(app: FastifyInstance, runtime: EmbeddedRuntime, a
       await runtime.idle()
     }
   }
+  return shop
 }

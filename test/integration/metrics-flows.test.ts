@@ -19,12 +19,7 @@ async function setup(t: Test) {
   const shop = await openShop(app, runtime, adminEmail)
   const product = await shop.createProduct({ price: 1500, stock: 20 })
   const customer = await shop.customer()
-  const placeOrder = async () => {
-    const placed = await shop.place(customer.token, [{ productId: product.id, quantity: 1 }])
-    const orderId = (placed.body.order as { id: string }).id
-    if ((await shop.settled(orderId)).status !== 'awaiting_payment') throw new Error('order not awaiting payment')
-    return orderId
-  }
+  const placeOrder = () => shop.payableOrder(customer.token, product.id)
   const pay = (orderId: string, paymentMethodId: string) =>
     app.inject({ method: 'POST', url: '/payments', headers: { ...bearer(customer.token), 'idempotency-key': `pay-${orderId}-${paymentMethodId}` }, payload: { orderId, paymentMethodId } })
   const of = (name: MetricName) => records.filter((record) => name in record)

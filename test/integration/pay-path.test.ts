@@ -21,13 +21,7 @@ async function setup(t: Test, env: Record<string, string> = {}) {
   const shop = await openShop(app, runtime, adminEmail)
   const product = await shop.createProduct({ price: 2599, stock: 20 })
   const customer = await shop.customer()
-  const newOrder = async () => {
-    const placed = await shop.place(customer.token, [{ productId: product.id, quantity: 1 }])
-    const orderId = (placed.body.order as { id: string }).id
-    const order = await shop.settled(orderId)
-    if (order.status !== 'awaiting_payment') throw new Error(`order is ${order.status}`)
-    return orderId
-  }
+  const newOrder = () => shop.payableOrder(customer.token, product.id)
   const pay = (orderId: string, paymentMethodId: string, key: string) =>
     app.inject({ method: 'POST', url: '/payments', headers: { ...bearer(customer.token), 'idempotency-key': key }, payload: { orderId, paymentMethodId } })
   const payment = async (paymentId: string) => (await app.inject({ method: 'GET', url: `/payments/${paymentId}`, headers: bearer(customer.token) })).json().payment

@@ -13,13 +13,7 @@ async function setup(t: Test) {
   const shop = await openShop(app, runtime, adminEmail)
   const product = await shop.createProduct({ price: 1500, stock: 5 })
   const customer = await shop.customer()
-  const newOrder = async () => {
-    const placed = await shop.place(customer.token, [{ productId: product.id, quantity: 1 }])
-    const orderId = (placed.body.order as { id: string }).id
-    const order = await shop.settled(orderId)
-    if (order.status !== 'awaiting_payment') throw new Error(`order is ${order.status}`)
-    return orderId
-  }
+  const newOrder = () => shop.payableOrder(customer.token, product.id)
   const pay = (orderId: string, paymentMethodId: string) =>
     app.inject({
       method: 'POST',

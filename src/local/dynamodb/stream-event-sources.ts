@@ -26,8 +26,15 @@ export interface StreamSourceOptions {
   clientConfig: DynamoDBStreamsClientConfig
   invoke: (functionLogicalId: string, event: unknown) => Promise<unknown>
   log: Log
-  /** How often an idle shard is polled (Lambda polls about 4 times a second). */
+  /** How often the streams are polled while records flow or right after a write (Lambda polls about 4 times a second). */
   pollMs?: number
+  /**
+   * The longest wait between passes when nothing has been written: each empty pass doubles the wait
+   * from `pollMs` up to this. Writes made through `dynamodb` (the client the services and workers use)
+   * bring it back to `pollMs` at once, so they are picked up as fast as ever; only writes made around
+   * this process (another client on DynamoDB Local) can wait this long.
+   */
+  idlePollMs?: number
 }
 
 export interface StreamSources {
@@ -55,10 +62,25 @@ const MAX_IDLE_ROUNDS = 50
 /** How often the shard list is read again even if no shard was seen closing. */
 const REDESCRIBE_MS = 10_000
 const RENEW_ITERATOR_ERRORS = new Set(['TrimmedDataAccessException', 'ExpiredIteratorException'])
+/** Commands that can add stream records: after one of these succeeds, the streams are polled soon. */
+const WRITE_COMMANDS = new Set([
+  'PutItemCommand',
+  'UpdateItemCommand',
+  'DeleteItemCommand',
+  'BatchWriteItemCommand',
+  'TransactWriteItemsCommand',
+  'ExecuteStatementCommand',
+  'BatchExecuteStatementCommand',
+  'ExecuteTransactionCommand'
+])
+const WAKE_MIDDLEWARE = 'localStreamSourcesWakeOnWrite'
 
 export async function startStreamSources(options: StreamSourceOptions): Promise<StreamSources> {
   const streams = new DynamoDBStreamsClient(options.clientConfig)
   const pollMs = options.pollMs ?? 100
+  // Polling an idle stream every 100 ms cost ~8 % of a CPU (the SDK calls here, DynamoDB Local's
+  // answers), taken from the API it shares the machine with (BENCHMARKS.md, GET /health throughput).
+  const idlePollMs = Math.max(pollMs, options.idlePollMs ?? 1_000)
   let closed = false
   let inFlight: Promise<number> | undefined
   const readers = await Promise.all(mappingsOf(options.template, options.names).map((mapping) => reader(mapping)))
@@ -158,15 +180,47 @@ export async function startStreamSources(options: StreamSourceOptions): Promise<
   }
 
   let timer: NodeJS.Timeout | undefined
-  const schedule = () => {
-    if (closed || readers.length === 0) return
+  /**
+   * The wait before the next timed pass: pollMs for idlePollMs after the last write or delivered
+   * record (DynamoDB Local shows a write's record on the stream only after a moment), then doubling.
+   */
+  let delayMs = pollMs
+  let activeAt = Date.now()
+  /** When the pending timer fires (epoch ms); undefined while a timed pass runs. */
+  let dueAt: number | undefined
+  const arm = (ms: number) => {
+    clearTimeout(timer)
+    dueAt = Date.now() + ms
     timer = setTimeout(() => {
+      dueAt = undefined
       pass()
+        .then((delivered) => {
+          if (delivered > 0) activeAt = Date.now()
+          delayMs = Date.now() - activeAt < idlePollMs ? pollMs : Math.min(delayMs * 2, idlePollMs)
+        })
         .catch((error: unknown) => options.log.warn({ err: error }, 'stream poll failed; next pass retries'))
         .finally(schedule)
-    }, pollMs)
+    }, ms)
     timer.unref()
   }
+  const schedule = () => {
+    if (closed || readers.length === 0) return
+    arm(delayMs)
+  }
+  /** A write may have added records: poll within pollMs (coalesced) and at that pace again. */
+  const wake = () => {
+    activeAt = Date.now()
+    delayMs = pollMs
+    if (!closed && readers.length > 0 && dueAt !== undefined && dueAt - Date.now() > pollMs) arm(pollMs)
+  }
+  options.dynamodb.middlewareStack.add(
+    (next, context) => async (args) => {
+      const result = await next(args)
+      if (WRITE_COMMANDS.has(context.commandName ?? '')) wake()
+      return result
+    },
+    { step: 'initialize', name: WAKE_MIDDLEWARE }
+  )
   schedule()
 
   return {
@@ -178,6 +232,7 @@ export async function startStreamSources(options: StreamSourceOptions): Promise<
     async close() {
       closed = true
       clearTimeout(timer)
+      options.dynamodb.middlewareStack.remove(WAKE_MIDDLEWARE)
       await inFlight?.catch(() => undefined)
       streams.destroy()
     }
