@@ -7,7 +7,8 @@
 // Usage: tsx scripts/compile-schemas.ts <output file>
 import { StandaloneSerializer } from '@fastify/fast-json-stringify-compiler'
 import type { ValidateFunction } from 'ajv'
-import standaloneCode from 'ajv/dist/standalone'
+// The file, not its folder: ESM resolution (tap's TypeScript loader's too) refuses directory imports.
+import standaloneCode from 'ajv/dist/standalone/index.js'
 import { writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
