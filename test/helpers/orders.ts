@@ -21,8 +21,8 @@ export interface Shop {
   place(token: string, items: Array<{ productId: string; quantity: number }>, extra?: Record<string, unknown>): Promise<{ statusCode: number; body: Record<string, unknown> }>
   /** The order as stored (with saga internals), once nothing is in flight. */
   settled(orderId: string): Promise<Order>
-  /** Places an order of one `productId` for `token`'s customer and waits until it awaits payment; its id. */
-  payableOrder(token: string, productId: string): Promise<string>
+  /** Places an order of `quantity` × `productId` for `token`'s customer and waits until it awaits payment; its id. */
+  payableOrder(token: string, productId: string, quantity?: number): Promise<string>
   /** Waits until the order's saga execution has ended. */
   finished(orderId: string): Promise<void>
 }
@@ -64,8 +64,8 @@ export async function openShop(app: FastifyInstance, runtime: EmbeddedRuntime, a
       await runtime.idle()
       return (await orders.get(orderId)) as Order
     },
-    async payableOrder(token, productId) {
-      const placed = await shop.place(token, [{ productId, quantity: 1 }])
+    async payableOrder(token, productId, quantity = 1) {
+      const placed = await shop.place(token, [{ productId, quantity }])
       const orderId = (placed.body.order as { id: string }).id
       const order = await shop.settled(orderId)
       if (order.status !== 'awaiting_payment') throw new Error(`order ${orderId} is ${order.status}, not awaiting_payment`)

@@ -16,13 +16,7 @@ async function setup(t: Test, extraEnv: Record<string, string> = {}) {
   const shop = await openShop(app, runtime, adminEmail)
   const product = await shop.createProduct({ price: 2599, stock: 20 })
   const customer = await shop.customer()
-  const newOrder = async (quantity = 1) => {
-    const placed = await shop.place(customer.token, [{ productId: product.id, quantity }])
-    const orderId = (placed.body.order as { id: string }).id
-    const order = await shop.settled(orderId)
-    if (order.status !== 'awaiting_payment') throw new Error(`order is ${order.status}`)
-    return orderId
-  }
+  const newOrder = (quantity = 1) => shop.payableOrder(customer.token, product.id, quantity)
   let keyCounter = 0
   const pay = (orderId: string, paymentMethodId: string, options: { key?: string; token?: string; extra?: Record<string, unknown> } = {}) =>
     app.inject({

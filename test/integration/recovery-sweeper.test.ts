@@ -39,13 +39,7 @@ async function setup(t: Test) {
       graceSeconds: 0
     })
   }
-  const awaitingOrder = async (quantity: number) => {
-    const placed = await shop.place(customer.token, [{ productId: product.id, quantity }])
-    const orderId = (placed.body.order as { id: string }).id
-    const order = await shop.settled(orderId)
-    if (order.status !== 'awaiting_payment') throw new Error(`order is ${order.status}`)
-    return order
-  }
+  const awaitingOrder = async (quantity: number) => shop.settled(await shop.payableOrder(customer.token, product.id, quantity))
   return { app, runtime, shop, product, customer, orders, sweeperSeeing, awaitingOrder }
 }
 

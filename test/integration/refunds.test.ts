@@ -33,9 +33,7 @@ async function setup(t: Test) {
   )
   /** An order paid with pm_card_visa and confirmed; its payment id and Stripe PaymentIntent id. */
   const paidOrder = async () => {
-    const placed = await shop.place(customer.token, [{ productId: product.id, quantity: 1 }])
-    const orderId = (placed.body.order as { id: string }).id
-    if ((await shop.settled(orderId)).status !== 'awaiting_payment') throw new Error('order not awaiting payment')
+    const orderId = await shop.payableOrder(customer.token, product.id)
     const paid = await app.inject({
       method: 'POST',
       url: '/payments',
