@@ -6,6 +6,7 @@ import type { FastifyRequest, onRequestHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import { ForbiddenError, UnauthorizedError } from '../domain/errors'
 import type { Principal } from '../domain/user'
+import { withHook } from './route-hooks'
 
 export type AuthLevel = 'public' | 'customer' | 'admin'
 
@@ -40,7 +41,7 @@ export const authGuardPlugin = fp<AuthGuardOptions>(
       if (level) {
         // The check is a hook of the routes that need it only: public routes (health checks, the
         // catalog, unknown URLs' 404) are the hottest and run no hook of ours for it.
-        if (level !== 'public') route.onRequest = [...toArray(route.onRequest), guardFor(level)]
+        if (level !== 'public') route.onRequest = withHook(route.onRequest, guardFor(level))
         return
       }
       const methods = Array.isArray(route.method) ? route.method : [route.method]
@@ -69,8 +70,6 @@ export const authGuardPlugin = fp<AuthGuardOptions>(
   },
   { name: 'auth-guard' }
 )
-
-const toArray = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value])
 
 /** The authenticated caller of a non-public route (the guard has already run). */
 export function principalOf(request: FastifyRequest): Principal {

@@ -10,6 +10,7 @@ import fp from 'fastify-plugin'
 import { ValidationError } from '../domain/errors'
 import { idempotencyKeyHeader } from '../schemas/common'
 import { checkIdempotencyKey, type Idempotency, type IdempotentResult, type StoredResponse } from '../services/idempotency'
+import { withHook } from './route-hooks'
 
 export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key'
 export const IDEMPOTENT_REPLAYED_HEADER = 'idempotent-replayed'
@@ -51,13 +52,12 @@ export const idempotencyKeyPlugin = fp(
           }
         : Type.Object({ [IDEMPOTENCY_KEY_HEADER]: required ? header : Type.Optional(header) })
       route.schema = { ...route.schema, headers: withKey } satisfies FastifySchema
-      route.preValidation = [...toArray(route.preValidation), readIdempotencyKey]
+      route.preValidation = withHook(route.preValidation, readIdempotencyKey)
     })
   },
   { name: 'idempotency-key' }
 )
 
-const toArray = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value])
 
 // Before schema validation, so a malformed key gets the same message on every route; a missing one
 // on a 'required' route is left to the schema (its `required`).
