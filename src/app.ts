@@ -3,15 +3,16 @@
 // services. Plugins and routes are registered explicitly (no autoloading: the Lambda is bundled).
 import cors from '@fastify/cors'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify'
 import { corsOrigins, type Config } from './config'
+import type { Logger } from './logger'
 import { authGuardPlugin, type Authenticate } from './plugins/auth-guard'
 import { correlationIdFor, correlationIdPlugin } from './plugins/correlation-id'
 import { DOCS_PREFIX, docsPlugin } from './plugins/docs'
 import { clientErrorHandlerFor, errorHandlerPlugin, frameworkErrorHandler } from './plugins/error-handler'
 import { idempotencyKeyPlugin } from './plugins/idempotency-key'
 import { jsonBodyPlugin } from './plugins/json-body'
-import { lazyChildLoggerFactory } from './plugins/lazy-request-logger'
+import { fastifyLogging } from './plugins/request-logging'
 import { schemaCompilers, type FastifyCompilersFactory } from './plugins/schema-compilers'
 import { adminRoutes } from './routes/admin'
 import { healthRoutes } from './routes/health'
@@ -40,7 +41,7 @@ export interface AppOptions {
   /** Routes that exist only on the embedded runtime (/_local/...). Never passed on AWS. */
   localRoutes?: FastifyPluginAsync
   /** The process logger (src/logger.ts); request logs are its children. */
-  logger: FastifyBaseLogger
+  logger: Logger
   /** Socket timeouts of the listening server (src/server-limits.ts); tests shorten them. */
   serverLimits?: Partial<ServerLimits>
   /** Fastify's schema compilers; scripts/compile-schemas.ts records with its own. Default: src/plugins/schema-compilers.ts. */
@@ -50,11 +51,9 @@ export interface AppOptions {
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { config, services } = options
   const app = Fastify({
-    loggerInstance: options.logger,
-    childLoggerFactory: lazyChildLoggerFactory,
+    ...fastifyLogging(options.logger),
     genReqId: correlationIdFor,
     requestIdHeader: false,
-    logController: new LogController({ requestIdLogLabel: 'correlationId' }),
     bodyLimit: 256 * 1024,
     ...serverLimitOptions({ ...SERVER_LIMITS, ...options.serverLimits }),
     // Errors before routing and from Node's HTTP parser, in the error shape (src/plugins/error-handler.ts).

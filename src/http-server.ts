@@ -5,14 +5,18 @@
 import { createServer } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import type { Config } from './config'
+import type { Logger } from './logger'
 
-/** Listens; `release` runs after the app has closed (the embedded runtime's engines). Resolves with the address. */
-export async function serve(app: FastifyInstance, config: Pick<Config, 'HOST' | 'PORT'>, release: () => Promise<void> = async () => undefined): Promise<string> {
+/**
+ * Listens; `release` runs after the app has closed (the embedded runtime's engines). Resolves with the
+ * address. `log` is the process logger: the app has none of its own when info is off (request-logging.ts).
+ */
+export async function serve(app: FastifyInstance, config: Pick<Config, 'HOST' | 'PORT'>, log: Logger, release: () => Promise<void> = async () => undefined): Promise<string> {
   let closing = false
   const shutdown = async (reason: string, code: number) => {
     if (closing) return
     closing = true
-    app.log.info({ reason }, 'shutting down')
+    log.info({ reason }, 'shutting down')
     await app.close().catch(() => undefined)
     await release().catch(() => undefined)
     process.exit(code)
@@ -20,7 +24,7 @@ export async function serve(app: FastifyInstance, config: Pick<Config, 'HOST' | 
   process.on('SIGINT', () => void shutdown('SIGINT', 0))
   process.on('SIGTERM', () => void shutdown('SIGTERM', 0))
   process.on('uncaughtException', (error) => {
-    app.log.fatal({ err: error }, 'uncaught exception')
+    log.fatal({ err: error }, 'uncaught exception')
     void shutdown('uncaughtException', 1)
   })
   stopWithParent()

@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   }
   const runtime = await apiRuntimeOnce(env)
   const app = await buildApp({ config: runtime.config, services: runtime.services, authenticate: runtime.authenticate, logger: runtime.logger })
-  await serve(app, runtime.config)
+  await serve(app, runtime.config, runtime.logger)
 }
 
 main().catch(exitOnStartupError)

@@ -31,7 +31,7 @@ export async function runLocalServer(options: LocalServerOptions): Promise<void>
   const local = await startEmbeddedRuntime({ projectRoot: options.projectRoot, env: runtimeEnv, stripe: chooseStripe(runtimeEnv), progress: (line) => console.log(line) })
   const app = await buildApp({ config: local.config, services: local.services, authenticate: local.authenticate, logger: local.logger, localRoutes: local.localRoutes })
   await held.release()
-  const address = await serve(app, local.config, () => local.close())
+  const address = await serve(app, local.config, local.logger, () => local.close())
   if (local.stripe) local.stripe.webhookUrl = `${address}/webhooks/stripe`
   const { config } = local
   const data = config.LOCAL_DATA_DIR ? `persisted under ${config.LOCAL_DATA_DIR}` : 'in memory (start with --persist to keep it)'

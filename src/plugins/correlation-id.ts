@@ -2,12 +2,15 @@
 // generated otherwise). Fastify uses it as the request id, so it is on every log line of the request
 // (as `correlationId`) and in every error body (as `requestId`); services receive it to pass on to
 // events and workflow executions.
-import { randomUUID } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import fp from 'fastify-plugin'
+import { timeOrderedIdGenerator } from './time-ordered-id'
 
 export const CORRELATION_HEADER = 'x-correlation-id'
 const WELL_FORMED = /^[A-Za-z0-9._:=+/-]{1,128}$/
+
+/** A new correlation id: a UUIDv7 (time-ordered, see time-ordered-id.ts). */
+export const newCorrelationId = timeOrderedIdGenerator()
 
 /**
  * Fastify `genReqId`: the caller's `x-correlation-id` if it is safe to log and echo; else the
@@ -16,7 +19,7 @@ const WELL_FORMED = /^[A-Za-z0-9._:=+/-]{1,128}$/
 export function correlationIdFor(request: IncomingMessage): string {
   // Runs on every request: two plain lookups, no list to walk (BENCHMARKS.md, GET /health throughput).
   const { headers } = request
-  return wellFormed(headers[CORRELATION_HEADER]) ?? wellFormed(headers['x-request-id']) ?? randomUUID()
+  return wellFormed(headers[CORRELATION_HEADER]) ?? wellFormed(headers['x-request-id']) ?? newCorrelationId()
 }
 
 /** The header's (first) value if it is safe to log and echo. */

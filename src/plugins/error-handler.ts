@@ -7,7 +7,6 @@
 // percent-encoding, an over-long path parameter) and by Node's HTTP parser before Fastify sees the
 // request (`clientErrorHandler`: headers too large, a request too slow) answer in the same shape.
 // No message echoes more than ECHO_LIMIT characters of what the caller sent.
-import { randomUUID } from 'node:crypto'
 import { STATUS_CODES, type IncomingMessage } from 'node:http'
 import type { Socket } from 'node:net'
 import type { ConnectionError, FastifyBaseLogger, FastifyError, FastifyReply, FastifyRequest } from 'fastify'
@@ -15,7 +14,7 @@ import fp from 'fastify-plugin'
 import { bodyOfDomainError, retryAfterOfDomainError, statusOfDomainError } from '../domain/error-status'
 import { DomainError } from '../domain/errors'
 import { ErrorRef } from '../schemas/common'
-import { CORRELATION_HEADER, correlationIdFor } from './correlation-id'
+import { CORRELATION_HEADER, correlationIdFor, newCorrelationId } from './correlation-id'
 
 const CODE_BY_CLIENT_STATUS: Record<number, string> = {
   400: 'BadRequest',
@@ -100,7 +99,7 @@ export function clientErrorHandlerFor(log: FastifyBaseLogger): (error: Connectio
     const { status, error: code, message } = CLIENT_ERRORS[error.code] ?? MALFORMED
     const response = (socket as SocketWithResponse)._httpMessage
     // correlationIdFor echoes only a well-formed id (no CR/LF), so it is safe in the raw header below.
-    const requestId = response?.req ? correlationIdFor(response.req) : randomUUID()
+    const requestId = response?.req ? correlationIdFor(response.req) : newCorrelationId()
     log.info({ correlationId: requestId, code: error.code, statusCode: status }, 'client error')
     // Like Node: no answer once a response has started on this socket (the bytes would corrupt it).
     if (socket.writable && !response?.headersSent) {

@@ -7,7 +7,7 @@ import type { Test } from 'tap'
 import { uncallableServices } from '../../scripts/openapi-document'
 import { buildApp, type ApiServices } from '../../src/app'
 import type { Principal } from '../../src/domain/user'
-import { createLogger } from '../../src/logger'
+import { createLogger, type Logger } from '../../src/logger'
 
 export type StubServices = { [Name in keyof ApiServices]?: Partial<ApiServices[Name]> }
 
@@ -16,6 +16,8 @@ export interface StubAppOptions {
   /** The authenticated caller of every request; none by default (non-public routes answer 401). */
   principal?: Principal
   corsOrigins?: string
+  /** The process logger; a silent one by default. */
+  logger?: Logger
 }
 
 export async function stubApp(t: Test, options: StubAppOptions = {}): Promise<FastifyInstance> {
@@ -27,7 +29,7 @@ export async function stubApp(t: Test, options: StubAppOptions = {}): Promise<Fa
     config: { CORS_ORIGINS: options.corsOrigins ?? '' },
     services,
     authenticate: async () => options.principal,
-    logger: createLogger({ LOG_LEVEL: 'silent', RUNTIME_MODE: 'local' })
+    logger: options.logger ?? createLogger({ LOG_LEVEL: 'silent', RUNTIME_MODE: 'local' })
   })
   t.teardown(() => app.close())
   return app

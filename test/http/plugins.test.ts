@@ -15,6 +15,8 @@ import {
   ValidationError
 } from '../../src/domain/errors'
 import type { User } from '../../src/domain/user'
+import { createLogger } from '../../src/logger'
+import { LogCapture } from '../helpers/log-capture'
 import { admin, customer, stubApp } from '../helpers/stub-app'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
@@ -131,4 +133,39 @@ t.test('correlation id: echoed when well formed, generated (a UUID) otherwise, o
   const notFound = await app.inject({ method: 'GET', url: '/nope' })
   t.equal(notFound.statusCode, 404)
   t.equal(notFound.json().requestId, notFound.headers['x-correlation-id'])
+})
+
+t.test('request logging: at warn no request lines, yet warnings and errors keep the correlation id; at info the request lines too', async (t) => {
+  const failingHealth = { readiness: async () => Promise.reject(new Error('probe exploded')) }
+  const warnLog = new LogCapture()
+  const atWarn = await stubApp(t, { services: { health: failingHealth }, logger: createLogger({ LOG_LEVEL: 'warn', RUNTIME_MODE: 'aws' }, warnLog) })
+  // Fastify's own warning about a second send, written through the request's logger.
+  atWarn.get('/twice', { config: { auth: 'public' } }, (_request, reply) => {
+    void reply.send({ first: true })
+    void reply.send({ second: true })
+  })
+  t.equal((await atWarn.inject({ method: 'GET', url: '/health', headers: { 'x-correlation-id': 'quiet-1' } })).statusCode, 200)
+  t.equal((await atWarn.inject({ method: 'GET', url: '/health/ready', headers: { 'x-correlation-id': 'fails-1' } })).statusCode, 500)
+  t.equal((await atWarn.inject({ method: 'GET', url: '/twice', headers: { 'x-correlation-id': 'twice-1' } })).statusCode, 200)
+  t.same(
+    warnLog.lines.filter((line) => line.correlationId === 'quiet-1'),
+    [],
+    'a successful request writes nothing at warn'
+  )
+  const failure = warnLog.lines.filter((line) => line.correlationId === 'fails-1')
+  t.equal(failure.length, 1, 'one line for the failed request')
+  t.match(failure[0], { level: 50, msg: 'unhandled error', err: { type: 'Error', message: 'probe exploded' } })
+  t.match(
+    warnLog.lines.filter((line) => line.correlationId === 'twice-1'),
+    [{ level: 40, err: { code: 'FST_ERR_REP_ALREADY_SENT' } }],
+    "Fastify's own warning reaches the log although Fastify was given no logger"
+  )
+
+  const infoLog = new LogCapture()
+  const atInfo = await stubApp(t, { logger: createLogger({ LOG_LEVEL: 'info', RUNTIME_MODE: 'aws' }, infoLog) })
+  t.equal((await atInfo.inject({ method: 'GET', url: '/health?probe=1', headers: { 'x-correlation-id': 'loud-1' } })).statusCode, 200)
+  t.match(infoLog.lines.filter((line) => line.correlationId === 'loud-1'), [
+    { level: 30, msg: 'incoming request', req: { method: 'GET', url: '/health?probe=1' } },
+    { level: 30, msg: 'request completed', res: { statusCode: 200 }, responseTime: Number }
+  ])
 })
