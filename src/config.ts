@@ -28,7 +28,7 @@ export const CommonSlice = {
   RUNTIME_MODE: Type.Union([Type.Literal('local'), Type.Literal('aws')]),
   /** Deployment stage name (template.yaml passes its `Stage` parameter): the `Stage` dimension of the business metrics. */
   STAGE: Type.String({ minLength: 1, default: 'local' }),
-  /** pino log level; logs are JSON lines (pretty-printed in a local terminal). */
+  /** pino log level; logs are JSON lines (pretty-printed in a local terminal). Each request's start and end lines are `info`: above it, only warnings and errors are logged (with the correlation id). */
   LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
     { default: 'info' }

@@ -85,9 +85,11 @@ export function fastifyLogging(logger: Logger): Pick<FastifyServerOptions, 'logg
   // Fastify passes the parent it made of its own logger; ours is the same whether Fastify has one or not.
   const childLoggerFactory: ChildLoggerFactory = (_fastifyLogger, bindings, options) =>
     new LazyRequestLogger(requestParent, bindings, options) as unknown as FastifyBaseLogger
+  const requestLines = logger.isLevelEnabled('info')
   return {
-    ...(logger.isLevelEnabled('info') ? { loggerInstance: logger } : { logger: false }),
+    ...(requestLines ? { loggerInstance: logger } : { logger: false }),
     childLoggerFactory,
-    logController: new LogController({ requestIdLogLabel: 'correlationId' })
+    // Without request lines Fastify would still build the request-start line's arguments for nothing.
+    logController: new LogController({ requestIdLogLabel: 'correlationId', disableRequestLogging: !requestLines })
   }
 }
