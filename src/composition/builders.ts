@@ -24,8 +24,11 @@ export function awsClientOptions(config: AwsConfig) {
   return { region: config.AWS_REGION, endpoint: config.AWS_ENDPOINT_URL, ...AWS_CLIENT_LIMITS }
 }
 
-/** An object whose methods all return promises: a port such as EventBus, WorkflowRunner or Mailer. */
-type AsyncPort<T> = { [K in keyof T]: T[K] extends (...args: never[]) => Promise<unknown> ? T[K] : never }
+/**
+ * An object whose methods may all answer a promise: a port such as EventBus, WorkflowRunner, Mailer,
+ * or PaymentGateway (whose parseWebhook answers a value or a promise of it).
+ */
+type AsyncPort<T> = { [K in keyof T]: T[K] extends (...args: never[]) => infer R ? (Promise<Awaited<R>> extends R ? T[K] : never) : never }
 
 /**
  * A port whose implementation is loaded (`load()`, a dynamic import of the adapter and its SDK

@@ -4,6 +4,8 @@ import { createServer } from 'node:http'
 import Stripe from 'stripe'
 import t, { type Test } from 'tap'
 import { createStripeGateway, type StripeGateway } from '../../src/adapters/stripe/stripe-gateway'
+import { stripeGateway } from '../../src/composition/stripe'
+import { ConfigError } from '../../src/config'
 import { startStripeSimulator, type StripeSimulator, type StripeSimulatorOptions } from '../../src/local/stripe/simulator'
 import { PaymentGatewayError, WebhookSignatureError, type CreatePaymentInput, type GatewayWebhookEvent } from '../../src/ports/payment-gateway'
 
@@ -384,4 +386,18 @@ t.test('the API: secret keys, unknown parameters, return_url rule, unknown route
   const route = await fetch(`${simulator.url}/v1/customers`, { headers: { authorization: 'Bearer sk_test_direct' } })
   t.equal(route.status, 404)
   t.match(await route.json(), { error: { type: 'invalid_request_error', message: /Unrecognized request URL/ } })
+})
+
+t.test("the Lambdas' gateway (composition/stripe.ts) loads the SDK on its first call: the same payments, webhooks checked as a promise", async (t) => {
+  const { simulator, delivered } = await setup(t)
+  const settings = { STRIPE_API_HOST: simulator.host, STRIPE_API_PORT: simulator.port, STRIPE_API_PROTOCOL: simulator.protocol as 'http' | 'https' }
+  t.throws(() => stripeGateway({ ...settings, STRIPE_WEBHOOK_SECRET: simulator.webhookSecret }), ConfigError, 'a missing key fails at construction, not at the first payment')
+  const gateway = stripeGateway({ ...settings, STRIPE_SECRET_KEY: 'sk_test_lazy', STRIPE_WEBHOOK_SECRET: simulator.webhookSecret })
+  const paid = await gateway.createPayment(payment())
+  t.equal(paid.status, 'succeeded')
+  t.match(await gateway.getPayment(paid.id), { id: paid.id, status: 'succeeded' })
+  await simulator.idle()
+  const [{ payload, headers }] = delivered as [Delivered]
+  t.match(await gateway.parseWebhook(payload, headers['stripe-signature']), { type: 'payment_intent.succeeded', payment: { id: paid.id } })
+  await t.rejects(async () => gateway.parseWebhook(payload, undefined), WebhookSignatureError, 'no signature')
 })
