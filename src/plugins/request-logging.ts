@@ -12,13 +12,12 @@ type Level = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace'
 type LogArgs = Parameters<FastifyBaseLogger['info']>
 type Bindings = Parameters<FastifyBaseLogger['child']>[0]
 type ChildOptions = Parameters<FastifyBaseLogger['child']>[1]
-type LevelAware = FastifyBaseLogger & { isLevelEnabled?: (level: string) => boolean }
 
 class LazyRequestLogger {
   private made: FastifyBaseLogger | undefined
 
   constructor(
-    private readonly parent: LevelAware,
+    private readonly parent: Logger,
     private readonly bindings: Bindings,
     private readonly options: ChildOptions
   ) {}
@@ -56,7 +55,7 @@ class LazyRequestLogger {
   }
 
   private write(level: Level, args: LogArgs): void {
-    if (this.made || (this.parent.isLevelEnabled?.(level) ?? true)) (this.real()[level] as (...a: LogArgs) => void)(...args)
+    if (this.made || this.parent.isLevelEnabled(level)) (this.real()[level] as (...a: LogArgs) => void)(...args)
   }
 
   private real(): FastifyBaseLogger {
