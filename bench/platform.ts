@@ -91,8 +91,7 @@ async function throughput({ quick }: BenchmarkOptions, checks: BudgetCheck[]): P
     ? { connections: 50, pipelining: 1, warmupSeconds: 1, roundSeconds: 2, rounds: 2 }
     : { connections: 50, pipelining: 1, warmupSeconds: 5, roundSeconds: 10, rounds: 5 }
   await ensureDynamoDbLocal()
-  const apiId = apiFunctionId(template)
-  if (!apiId) throw new Error('template.yaml has no API function (Handler: lambda.handler)')
+  const apiId = requiredApiFunctionId()
   const standIn = await startColdStartStandIn()
   const pinning = cpuPinning()
   const servers: RunningServer[] = []
@@ -169,6 +168,13 @@ export async function startColdStartStandIn(): Promise<AwsStandIn> {
   return startAwsStandIn({ [ordersTable]: [pendingOrder] }, secrets)
 }
 
+/** The template's API function (Handler: lambda.handler); the cold starts and the container's throughput run as it. */
+function requiredApiFunctionId(): string {
+  const id = apiFunctionId(template)
+  if (!id) throw new Error('template.yaml has no API function (Handler: lambda.handler)')
+  return id
+}
+
 export function functionIdFor(handler: string): string {
   const id = Object.entries(template.Resources).find(([, resource]) => resource.Type === 'AWS::Serverless::Function' && resource.Properties?.Handler === handler)?.[0]
   if (!id) throw new Error(`template.yaml has no function with Handler ${handler}`)
@@ -198,8 +204,7 @@ async function workerBundles(): Promise<string[]> {
 async function coldStarts({ quick, runs: requestedRuns }: BenchmarkOptions, checks: BudgetCheck[]): Promise<string> {
   const runs = requestedRuns ?? (quick ? 3 : DEFAULT_RUNS)
   const baseline = await buildBaseline()
-  const apiId = apiFunctionId(template)
-  if (!apiId) throw new Error('template.yaml has no API function (Handler: lambda.handler)')
+  const apiId = requiredApiFunctionId()
   const standIn = await startColdStartStandIn()
   const pinning = cpuPinning()
   try {
