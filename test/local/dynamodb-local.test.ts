@@ -197,6 +197,14 @@ t.test('tables from template.yaml: keys, indexes and TTL as declared; idempotent
   if (ttlSpec) ttlSpec.AttributeName = 'ttl'
   await t.rejects(createTablesFromTemplate(client, idempotency, names), { message: /ddb-test-idempotency .*\(TTL on expiresAt, template ttl\)/ })
 
+  // A template that removed an index since (byEmail, back to template.yaml's own): it is deleted, as a
+  // stack update would, and the items stay.
+  t.same(await createTablesFromTemplate(client, template, names), created)
+  const withoutByEmail = await client.send(new DescribeTableCommand({ TableName: tableName('OrdersTable') }))
+  t.same(withoutByEmail.Table?.GlobalSecondaryIndexes?.map((index) => index.IndexName).sort(), (template.Resources.OrdersTable?.Properties as unknown as TemplateTable).GlobalSecondaryIndexes?.map((index) => index.IndexName).sort(), 'the indexes are the template\'s again')
+  const kept = await client.send(new GetItemCommand({ TableName: tableName('OrdersTable'), Key: { id: order.id } }))
+  t.same(kept.Item?.userEmail, order.userEmail, 'the items are untouched')
+
   const probe = new TableStoreProbe(client, tableName('UsersTable'))
   t.equal(probe.name, 'tableStore')
   await t.resolves(probe.check(), 'ready while DynamoDB Local runs')

@@ -276,6 +276,24 @@ t.test('the DynamoDB grants match the calls the adapters make, table by table an
   t.match(problems(without('RecoverySweeperFunction', 'dynamodb:Query ${PaymentsTable.Arn}/index/byStatus')), /PaymentsTable\/byStatus: queried in code, but granted to no function/)
 })
 
+/** Indexes `template` declares that no adapter queries: each one is paid on every write of its table, for nothing. */
+function unqueriedIndexes(template: CloudFormationTemplate): string[] {
+  const { indexes } = callsInCode()
+  return resourcesOfType(template, 'AWS::DynamoDB::Table').flatMap(([tableId, table]) =>
+    ((table.Properties?.GlobalSecondaryIndexes ?? []) as Array<{ IndexName: string }>)
+      .map((gsi) => `${tableId}/${gsi.IndexName}`)
+      .filter((index) => !indexes.has(index))
+  )
+}
+
+t.test('every index the template declares is queried in code', async (t) => {
+  t.same(unqueriedIndexes(template), [], 'no index is written for nothing')
+  const extra: CloudFormationTemplate = structuredClone(template)
+  const payments = extra.Resources.PaymentsTable?.Properties as { GlobalSecondaryIndexes: unknown[] }
+  payments.GlobalSecondaryIndexes.push({ IndexName: 'byUser', KeySchema: [{ AttributeName: 'userId', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } })
+  t.same(unqueriedIndexes(extra), ['PaymentsTable/byUser'], 'an index added to the template alone is found')
+})
+
 t.test("each function's DynamoDB tables are ones its config slice names (it could not reach another)", async (t) => {
   const schemas = Object.fromEntries(resourcesOfType(template, 'AWS::Serverless::Function').map(([id, fn]) => [id, CONFIG_SCHEMA_BY_BUNDLE[bundleOf(fn)] as TObject]))
   // UsersTable → USERS_TABLE, ...: the variable Globals sets from the table's Ref.

@@ -90,7 +90,7 @@ async function createTable(client: DynamoDBClient, tableName: string, properties
   const currentTtl = current?.TimeToLiveStatus === 'ENABLED' || current?.TimeToLiveStatus === 'ENABLING' ? current.AttributeName : undefined
 
   if (existed) {
-    await addWhatTheTemplateAdded(client, tableName, properties)
+    await applyTemplateChanges(client, tableName, properties)
     const { Table: table } = await client.send(new DescribeTableCommand({ TableName: tableName }))
     const drift = schemaDrift(properties, table, wantedTtl, currentTtl)
     if (drift.length) {
@@ -105,18 +105,33 @@ async function createTable(client: DynamoDBClient, tableName: string, properties
   }
 }
 
-const INDEX_READY_WAIT_MS = 60_000
+const INDEX_CHANGE_WAIT_MS = 60_000
 
 /**
- * A persisted table made from an older template gets the global secondary indexes and the stream the
- * template has since added (DynamoDB backfills a new index from the existing items). One index per
- * UpdateTable, as DynamoDB requires; each is waited for until ACTIVE (queries fail while it is built).
+ * A persisted table made from an older template follows the template as a stack update would: the
+ * global secondary indexes it has since removed are deleted, those it has added are created (DynamoDB
+ * builds a new index from the existing items), and a stream it has added is turned on. One index per
+ * UpdateTable, as DynamoDB requires; each change is waited for (queries fail while an index is built).
  */
-async function addWhatTheTemplateAdded(client: DynamoDBClient, tableName: string, properties: TableProperties): Promise<void> {
+async function applyTemplateChanges(client: DynamoDBClient, tableName: string, properties: TableProperties): Promise<void> {
   const describe = async () => (await client.send(new DescribeTableCommand({ TableName: tableName }))).Table
+  const indexStatus = async (name: string) => (await describe())?.GlobalSecondaryIndexes?.find((item) => item.IndexName === name)?.IndexStatus
+  const waitFor = async (name: string, done: (status: string | undefined) => boolean, goal: string) => {
+    const deadline = Date.now() + INDEX_CHANGE_WAIT_MS
+    for (let status = await indexStatus(name); !done(status); status = await indexStatus(name)) {
+      if (Date.now() > deadline) throw new Error(`Table ${tableName}: index ${name} was still ${status ?? 'missing'} after ${INDEX_CHANGE_WAIT_MS / 1000} s, not ${goal}`)
+      await new Promise((resolve) => setTimeout(resolve, 200))
+    }
+  }
   const table = await describe()
   const existing = new Set((table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName))
-  for (const index of properties.GlobalSecondaryIndexes ?? []) {
+  const wantedIndexes = properties.GlobalSecondaryIndexes ?? []
+  for (const name of existing) {
+    if (!name || wantedIndexes.some((index) => index.IndexName === name)) continue
+    await client.send(new UpdateTableCommand({ TableName: tableName, GlobalSecondaryIndexUpdates: [{ Delete: { IndexName: name } }] }))
+    await waitFor(name, (status) => status === undefined, 'deleted')
+  }
+  for (const index of wantedIndexes) {
     if (existing.has(index.IndexName)) continue
     await client.send(
       new UpdateTableCommand({
@@ -125,13 +140,7 @@ async function addWhatTheTemplateAdded(client: DynamoDBClient, tableName: string
         GlobalSecondaryIndexUpdates: [{ Create: { IndexName: index.IndexName, KeySchema: index.KeySchema, Projection: index.Projection } }]
       })
     )
-    const deadline = Date.now() + INDEX_READY_WAIT_MS
-    for (;;) {
-      const status = (await describe())?.GlobalSecondaryIndexes?.find((item) => item.IndexName === index.IndexName)?.IndexStatus
-      if (status === 'ACTIVE') break
-      if (Date.now() > deadline) throw new Error(`Table ${tableName}: index ${index.IndexName} was still ${status ?? 'missing'} after ${INDEX_READY_WAIT_MS / 1000} s`)
-      await new Promise((resolve) => setTimeout(resolve, 200))
-    }
+    await waitFor(index.IndexName, (status) => status === 'ACTIVE', 'ACTIVE')
   }
   const wanted = properties.StreamSpecification?.StreamViewType
   if (wanted && !table?.StreamSpecification?.StreamEnabled) {
