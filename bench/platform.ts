@@ -117,6 +117,7 @@ async function throughput({ quick }: BenchmarkOptions, checks: BudgetCheck[]): P
   const ratio = median(samples.map((sample) => sample.ours / sample.bare))
   const containerRatio = median(samples.map((sample) => sample.container / sample.bare))
   checks.push({ budget: 'GET /health throughput, ours / bare Fastify', measured: ratio.toFixed(2), limit: `≥ ${BUDGET.throughput}`, met: ratio >= BUDGET.throughput })
+  const micros = (value: number | undefined) => (value === undefined ? '—' : value.toFixed(1))
   const rows = samples.map((sample, index) => [
     index + 1,
     Math.round(sample.ours),
@@ -124,8 +125,10 @@ async function throughput({ quick }: BenchmarkOptions, checks: BudgetCheck[]): P
     Math.round(sample.container),
     (sample.ours / sample.bare).toFixed(3),
     (sample.container / sample.bare).toFixed(3),
+    `${micros(sample.cpu.ours)} / ${micros(sample.cpu.bare)} / ${micros(sample.cpu.container)}`,
     sample.failures
   ])
+  const cpuRatios = samples.flatMap(({ cpu }) => (cpu.ours && cpu.bare ? [cpu.bare / cpu.ours] : []))
   return [
     '### GET /health throughput',
     '',
@@ -138,7 +141,11 @@ async function throughput({ quick }: BenchmarkOptions, checks: BudgetCheck[]): P
         ? `Pinned with taskset: the servers (and our server's DynamoDB Local) on CPU ${pinning.serverCpu}, autocannon on CPU ${pinning.clientCpu}.`
         : 'Not pinned to CPUs (one CPU, or no taskset).'),
     '',
-    table(['start', 'ours req/s', 'bare req/s', 'container req/s', 'ours / bare', 'container / bare', 'non-2xx / errors'], rows),
+    table(['start', 'ours req/s', 'bare req/s', 'container req/s', 'ours / bare', 'container / bare', 'CPU µs per request: ours / bare / container', 'non-2xx / errors'], rows),
+    '',
+    'CPU per request: the server process\'s user + system time (from /proc) over each round\'s requests, median of the rounds; for information, no budget. ' +
+      'It leaves out the time a server waits, so it is steadier than req/s on a shared machine' +
+      (cpuRatios.length ? `; bare's CPU per request / ours, median over starts: ${median(cpuRatios).toFixed(2)}.` : '.'),
     '',
     `**Ratio ours/bare, median over starts: ${ratio.toFixed(2)}** (budget ≥ ${BUDGET.throughput}: ${ratio >= BUDGET.throughput ? 'met' : 'EXCEEDED'}). ` +
       `The container's path / bare: ${containerRatio.toFixed(2)} (no budget).`
@@ -153,6 +160,8 @@ interface ThroughputStart {
   ours: number
   bare: number
   container: number
+  /** Median µs of each server process's CPU time per request (Linux only; ours without DynamoDB Local's Java). */
+  cpu: Record<'ours' | 'bare' | 'container', number | undefined>
   failures: number
   /** What every server answered to GET /health (they must agree). */
   body: string
@@ -172,9 +181,9 @@ async function throughputStart(apiId: string, standInUrl: string, settings: Thro
     if (new Set(bodies).size !== 1) throw new Error(`GET /health differs: ${bodies.join(' / ')}`)
     const results = await compareThroughput(
       [
-        { label: 'ours', url: `${ours.url}/health` },
-        { label: 'bare', url: `${bare.url}/health` },
-        { label: 'container', url: `${container.url}/health` }
+        { label: 'ours', url: `${ours.url}/health`, pid: ours.pid },
+        { label: 'bare', url: `${bare.url}/health`, pid: bare.pid },
+        { label: 'container', url: `${container.url}/health`, pid: container.pid }
       ],
       settings
     )
@@ -184,6 +193,7 @@ async function throughputStart(apiId: string, standInUrl: string, settings: Thro
       ours: ourResult.medianRequestsPerSecond,
       bare: bareResult.medianRequestsPerSecond,
       container: containerResult.medianRequestsPerSecond,
+      cpu: { ours: ourResult.medianCpuMicrosPerRequest, bare: bareResult.medianCpuMicrosPerRequest, container: containerResult.medianCpuMicrosPerRequest },
       failures: results.reduce((sum, result) => sum + result.failures, 0),
       body: bodies[0] ?? ''
     }
