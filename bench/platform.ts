@@ -175,6 +175,8 @@ async function throughputStart(apiId: string, standInUrl: string, settings: Thro
     servers.push(ours)
     const bare = await startServer([join(root, 'bench', 'bare-fastify.mjs')], {}, '/health', undefined, cpu)
     servers.push(bare)
+    // The container's path: aws mode with the API function's environment, its secrets read from the
+    // stand-in's SSM at start; GET /health calls nothing else.
     const container = await startServer([join(distDir, 'server.js')], lambdaEnvironment(apiId, standInUrl), '/health', undefined, cpu)
     servers.push(container)
     const bodies = await Promise.all([ours, bare, container].map(async ({ url }) => (await fetch(`${url}/health`)).text()))

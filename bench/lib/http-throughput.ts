@@ -65,6 +65,7 @@ export async function compareThroughput(targets: ThroughputTarget[], settings: T
 
   return targets.map(({ label }) => {
     const results = samples.get(label) ?? []
+    const cpu = cpuPerRequest.get(label) ?? []
     return {
       label,
       rounds: results.map((result) => result.requests.average),
@@ -72,7 +73,7 @@ export async function compareThroughput(targets: ThroughputTarget[], settings: T
       medianP50Ms: median(results.map((result) => result.latency.p50)),
       medianP99Ms: median(results.map((result) => result.latency.p99)),
       failures: results.reduce((sum, result) => sum + result.non2xx + result.errors + result.timeouts, 0),
-      medianCpuMicrosPerRequest: cpuPerRequest.get(label)?.length ? median(cpuPerRequest.get(label) ?? []) : undefined
+      medianCpuMicrosPerRequest: cpu.length ? median(cpu) : undefined
     }
   })
 }

@@ -8,7 +8,7 @@ import { createServer } from 'node:net'
 export interface RunningServer {
   url: string
   /** The server's Node process (taskset execs it, so pinning keeps the pid). */
-  pid: number
+  pid: number | undefined
   stop(): Promise<void>
 }
 
@@ -63,7 +63,7 @@ export async function startServer(args: string[], env: NodeJS.ProcessEnv, readyP
   const deadline = Date.now() + startTimeoutMs
   while (child.exitCode === null) {
     const response = await fetch(`${url}${readyPath}`).catch(() => undefined)
-    if (response?.status === 200) return { url, pid: child.pid ?? 0, stop }
+    if (response?.status === 200) return { url, pid: child.pid, stop }
     if (Date.now() > deadline) {
       await stop()
       throw new Error(`node ${args.join(' ')} did not answer ${readyPath} within ${startTimeoutMs} ms; output:\n${output}`)
